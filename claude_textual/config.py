@@ -1,0 +1,116 @@
+"""Paths (platformdirs) and ``config.toml``: loaded, validated, and explained when wrong."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+APP_NAME = "claude-textual"
+DEFAULT_MODEL = "claude-sonnet-4-6"
+THINKING_MODES = ("off", "adaptive", "enabled")
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) as a directory only its owner can read."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("CLAUDE_TEXTUAL_DB")
+    return Path(env).expanduser() if env else data_dir() / "history.db"
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("CLAUDE_TEXTUAL_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can configure; one immutable value shared by the app."""
+
+    model: str = DEFAULT_MODEL
+    max_tokens: int = 16000
+    thinking: str = "adaptive"
+    thinking_budget: int = 4000
+    system: str = ""
+    timeout: float = 600.0
+    max_retries: int = 2
+    title_length: int = 60
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def thinking_param(self) -> dict | None:
+        """The ``thinking`` request parameter, or None when thinking is off."""
+        if self.thinking == "adaptive":
+            return {"type": "adaptive"}
+        if self.thinking == "enabled":
+            return {"type": "enabled", "budget_tokens": self.thinking_budget}
+        return None
+
+
+_KEYS = {f.name: f.type for f in fields(Settings) if f.name != "warnings"}
+_TYPES = {"str": str, "int": int, "float": (int, float)}
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(key) and "=" in line:
+            return number
+    return None
+
+
+def parse_settings(text: str, source: str = "config.toml") -> Settings:
+    """Parse TOML text into Settings; anything wrong becomes a warning and a default."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return Settings(warnings=(f"{source}: invalid TOML ({exc}); using defaults",))
+    warnings: list[str] = []
+    values: dict = {}
+    for key, value in data.items():
+        where = f"{source}:{_line_of(text, key) or '?'}"
+        if key not in _KEYS:
+            if not isinstance(value, dict):  # tables belong to later features (e.g. mcp_servers)
+                warnings.append(f"{where}: unknown key {key!r} ignored")
+            continue
+        expected = _TYPES[_KEYS[key]]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            warnings.append(f"{where}: {key!r} should be {_KEYS[key]}, got {value!r}; using the default")
+            continue
+        values[key] = value
+    settings = Settings(**values)
+    if settings.thinking not in THINKING_MODES:
+        warnings.append(
+            f"{source}:{_line_of(text, 'thinking') or '?'}: 'thinking' must be one of "
+            f"{', '.join(THINKING_MODES)}; using 'adaptive'"
+        )
+        settings = replace(settings, thinking="adaptive")
+    if settings.max_tokens < 1:
+        warnings.append(f"{source}: 'max_tokens' must be positive; using 16000")
+        settings = replace(settings, max_tokens=16000)
+    return replace(settings, warnings=tuple(warnings))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file; a missing file means defaults, a broken one means warnings."""
+    path = path or default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        return Settings(warnings=(f"{path}: cannot read ({exc}); using defaults",))
+    return parse_settings(text, str(path))

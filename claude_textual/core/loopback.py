@@ -1,0 +1,127 @@
+"""A Messages API server on loopback: the offline demo's backend and the tests' stand-in for the API.
+
+A *responder* turns each ``POST /v1/messages`` body into a :class:`Reply`: a status, headers and a
+body given as pieces — bytes to send, a float to pause that many seconds, or :data:`DROP` to cut the
+connection there. Every request is recorded with its headers and JSON body.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DROP = object()
+"""A body piece that closes the connection at once, mid-stream."""
+
+Piece = bytes | float | object
+
+
+def sse(event: str, data: dict[str, Any] | str) -> bytes:
+    """One server-sent event frame."""
+    payload = data if isinstance(data, str) else json.dumps(data)
+    return f"event: {event}\ndata: {payload}\n\n".encode()
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Iterable[Piece] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, status: int, err_type: str, message: str, **headers: str) -> Reply:
+        body = json.dumps({"type": "error", "error": {"type": err_type, "message": message}}).encode()
+        return cls(status, [body], {"content-type": "application/json", **headers})
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+Responder = Callable[[dict[str, Any]], Reply]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LoopbackServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep the terminal clean
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {}
+        self.server.requests.append(Recorded(self.path, dict(self.headers.items()), body))
+        if not self.path.split("?")[0].endswith("/v1/messages"):
+            reply = Reply.error(404, "not_found_error", f"no route {self.path}")
+        else:
+            reply = self.server.responder(body)
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        headers = {"content-type": "text/event-stream", "request-id": f"req_loopback_{len(self.server.requests)}"}
+        headers.update({k.lower(): v for k, v in reply.headers.items()})
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for piece in reply.body:
+                if piece is DROP:
+                    self.connection.shutdown(2)
+                    return
+                if isinstance(piece, (int, float)):
+                    self.wfile.flush()
+                    time.sleep(piece)
+                    continue
+                self.wfile.write(piece)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """Serve ``responder`` on 127.0.0.1 from a daemon thread; ``url`` is the SDK's base_url."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, responder: Responder, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.responder = responder
+        self.requests: list[Recorded] = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> LoopbackServer:
+        self._thread = threading.Thread(target=self.serve_forever, name="loopback-api", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

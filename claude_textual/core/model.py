@@ -1,0 +1,101 @@
+"""Conversation, message and usage types that the store, the core and the UI all speak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+Block = dict[str, Any]
+"""A content block exactly as the Messages API shapes it (``to_dict(mode="json")``)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(StrEnum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+USAGE_COUNTERS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+@dataclass
+class Usage:
+    """One API call's usage: the counters we sum, plus everything the API sent in ``raw``."""
+
+    raw: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    model: str | None = None
+    ttft_ms: int | None = None
+    duration_ms: int | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+    def count(self, name: str) -> int:
+        return int(self.raw.get(name) or 0)
+
+    @property
+    def server_tool_use(self) -> dict[str, Any]:
+        return self.raw.get("server_tool_use") or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.raw,
+            "request_id": self.request_id,
+            "model": self.model,
+            "ttft_ms": self.ttft_ms,
+            "duration_ms": self.duration_ms,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass
+class Message:
+    role: str
+    content: list[Block]
+    id: str | None = None
+    conversation_id: str | None = None
+    seq: int = 0
+    model: str | None = None
+    stop_reason: str | None = None
+    status: Status = Status.COMPLETE
+    error: str | None = None
+    api_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    usage: Usage | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+
+    def text(self) -> str:
+        """The plain text of the message's text blocks."""
+        return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
+
+
+@dataclass
+class Conversation:
+    id: str
+    title: str
+    model: str
+    system: str = ""
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    message_count: int = 0
+    messages: list[Message] = field(default_factory=list)
+
+
+def user_text_message(text: str) -> Message:
+    return Message(role="user", content=[{"type": "text", "text": text}])
+
+
+def tool_uses(message: Message) -> list[Block]:
+    return [b for b in message.content if b.get("type") == "tool_use"]

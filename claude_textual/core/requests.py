@@ -1,0 +1,89 @@
+"""Stored history -> the next Messages API request, with assistant blocks sent back unchanged.
+
+Only what the API would reject is mended: empty text blocks, thinking that never got its signature
+(a reply cut short), tool calls left without a result, and two turns of one role in a row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from claude_textual.config import Settings
+from claude_textual.core.model import Block, Message
+
+# Fields the API adds to response blocks that it does not take back in a request.
+_RESPONSE_ONLY = {"caller", "parsed_output"}
+
+UNAVAILABLE = "This client does not run tools yet, so the tool {name!r} could not be run."
+NOT_RUN = "The reply was interrupted before the tool {name!r} could run."
+
+
+def request_block(block: Block) -> Block | None:
+    """A stored block as it goes back to the API, or None when the API would reject it."""
+    kind = block.get("type")
+    if kind == "text" and not block.get("text"):
+        return None
+    if kind == "thinking" and not block.get("signature"):
+        return None
+    return {k: v for k, v in block.items() if v is not None and k not in _RESPONSE_ONLY}
+
+
+def tool_result(tool_use: Block, text: str, *, is_error: bool) -> Block:
+    block: Block = {"type": "tool_result", "tool_use_id": tool_use["id"], "content": text}
+    if is_error:
+        block["is_error"] = True
+    return block
+
+
+def unavailable_results(message: Message) -> list[Block]:
+    """Error tool_results for every tool call in ``message`` (until tools can run)."""
+    return [
+        tool_result(b, UNAVAILABLE.format(name=b.get("name")), is_error=True)
+        for b in message.content
+        if b.get("type") == "tool_use"
+    ]
+
+
+def build_messages(history: list[Message]) -> list[dict[str, Any]]:
+    """The ``messages`` parameter for a conversation's stored history."""
+    turns: list[dict[str, Any]] = []
+    pending: list[Block] = []  # tool calls of the last assistant turn still owed a result
+    for message in history:
+        blocks = [b for b in map(request_block, message.content) if b is not None]
+        if message.role == "user":
+            answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
+            owed = [tool_result(t, NOT_RUN.format(name=t.get("name")), is_error=True)
+                    for t in pending if t["id"] not in answered]
+            blocks = owed + blocks
+            pending = []
+        else:
+            pending = [b for b in blocks if b.get("type") == "tool_use"]
+        if not blocks:
+            continue
+        if turns and turns[-1]["role"] == message.role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": message.role, "content": blocks})
+    if turns and turns[-1]["role"] == "assistant" and pending:
+        turns.pop()  # a trailing tool call with no answer cannot be sent; drop that turn
+    return turns
+
+
+def build_params(
+    history: list[Message], settings: Settings, *, model: str | None = None, system: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``client.messages.stream`` from history and settings."""
+    params: dict[str, Any] = {
+        "model": model or settings.model,
+        "max_tokens": settings.max_tokens,
+        "messages": build_messages(history),
+    }
+    system = settings.system if system is None else system
+    if system:
+        params["system"] = system
+    thinking = settings.thinking_param()
+    if thinking is not None:
+        params["thinking"] = thinking
+        if thinking["type"] == "enabled" and settings.max_tokens <= settings.thinking_budget:
+            params["max_tokens"] = settings.thinking_budget + 1024
+    return params

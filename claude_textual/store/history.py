@@ -1,0 +1,241 @@
+"""Reading and writing conversations: the one place that turns rows into core model objects."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlmodel import Session, col, select
+
+from claude_textual.core.model import Block, Conversation, Message, Status, Usage, utcnow
+from claude_textual.store.engine import StoreError, open_engine
+from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, UsageRow
+
+# Message-level fields of the API message kept beside the blocks (stop_details, container, …).
+_EXTRA_KEYS = ("stop_sequence", "stop_details", "container")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _naive(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC)
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id, title=row.title, model=row.model, system=row.system,
+        created_at=_aware(row.created_at), updated_at=_aware(row.updated_at),
+        message_count=row.message_count,
+    )
+
+
+def _usage(row: UsageRow) -> Usage:
+    return Usage(
+        raw=dict(row.raw), request_id=row.request_id, model=row.model, ttft_ms=row.ttft_ms,
+        duration_ms=row.duration_ms, created_at=_aware(row.created_at),
+    )
+
+
+def _message(row: MessageRow, blocks: list[Block], usage: Usage | None) -> Message:
+    return Message(
+        id=row.id, conversation_id=row.conversation_id, seq=row.seq, role=row.role, content=blocks,
+        model=row.model, stop_reason=row.stop_reason, status=Status(row.status), error=row.error,
+        api_id=row.api_id, extra=dict(row.extra), usage=usage,
+        created_at=_aware(row.created_at), updated_at=_aware(row.updated_at),
+    )
+
+
+class History:
+    """The history database. Each method is one short transaction; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.engine = open_engine(self.path)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # conversations -----------------------------------------------------------------------------
+    def create_conversation(self, title: str, model: str, system: str = "") -> Conversation:
+        now = _naive(utcnow())
+        row = ConversationRow(id=new_id(), title=title, model=model, system=system,
+                              created_at=now, updated_at=now)
+        with Session(self.engine) as session:
+            session.add(row)
+            session.commit()
+            return _conversation(row)
+
+    def list_conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
+        """Most recently active first; reads no messages."""
+        query = (
+            select(ConversationRow)
+            .where(ConversationRow.archived == False)  # noqa: E712
+            .order_by(col(ConversationRow.updated_at).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with Session(self.engine) as session:
+            return [_conversation(r) for r in session.exec(query)]
+
+    def get_conversation(self, conversation_id: str) -> Conversation | None:
+        with Session(self.engine) as session:
+            row = session.get(ConversationRow, conversation_id)
+            return _conversation(row) if row else None
+
+    def resolve(self, ref: str) -> str:
+        """A conversation id from ``last``, a full id or a unique prefix; StoreError if none."""
+        with Session(self.engine) as session:
+            if ref == "last":
+                query = select(ConversationRow.id).order_by(col(ConversationRow.updated_at).desc()).limit(1)
+                found = session.exec(query).first()
+                if found is None:
+                    raise StoreError("There are no conversations yet.")
+                return found
+            matches = session.exec(
+                select(ConversationRow.id).where(col(ConversationRow.id).startswith(ref)).limit(2)
+            ).all()
+        if len(matches) != 1:
+            raise StoreError(f"No conversation matches {ref!r}." if not matches else f"{ref!r} is ambiguous.")
+        return matches[0]
+
+    # messages ----------------------------------------------------------------------------------
+    def load_messages(self, conversation_id: str) -> list[Message]:
+        """Every message of a conversation in order, with blocks and usage: three queries in all."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(MessageRow).where(MessageRow.conversation_id == conversation_id).order_by(MessageRow.seq)
+            ).all()
+            ids = [r.id for r in rows]
+            blocks: dict[str, list[Block]] = defaultdict(list)
+            usage: dict[str, Usage] = {}
+            if ids:
+                block_rows = session.exec(
+                    select(BlockRow.message_id, BlockRow.data)
+                    .join(MessageRow, col(MessageRow.id) == col(BlockRow.message_id))
+                    .where(MessageRow.conversation_id == conversation_id)
+                    .order_by(BlockRow.message_id, BlockRow.idx)
+                )
+                for message_id, data in block_rows:
+                    blocks[message_id].append(data)
+                for u in session.exec(select(UsageRow).where(UsageRow.conversation_id == conversation_id)):
+                    usage[u.message_id] = _usage(u)
+        return [_message(r, blocks[r.id], usage.get(r.id)) for r in rows]
+
+    def add_message(self, conversation_id: str, message: Message) -> Message:
+        """Append ``message`` to the conversation; returns it with id, seq and conversation set."""
+        now = utcnow()
+        with Session(self.engine) as session:
+            seq = session.exec(
+                select(func.coalesce(func.max(MessageRow.seq), -1)).where(
+                    MessageRow.conversation_id == conversation_id
+                )
+            ).one() + 1
+            message.id = message.id or new_id()
+            message.conversation_id, message.seq = conversation_id, seq
+            message.created_at = message.updated_at = now
+            session.add(MessageRow(
+                id=message.id, conversation_id=conversation_id, seq=seq, role=message.role,
+                model=message.model, stop_reason=message.stop_reason, status=message.status.value,
+                error=message.error, api_id=message.api_id, extra=message.extra,
+                created_at=_naive(now), updated_at=_naive(now),
+            ))
+            self._write_blocks(session, message.id, message.content, {})
+            session.exec(
+                update(ConversationRow)
+                .where(col(ConversationRow.id) == conversation_id)
+                .values(updated_at=_naive(now), message_count=ConversationRow.message_count + 1)
+            )
+            session.commit()
+        return message
+
+    def _write_blocks(
+        self, session: Session, message_id: str, content: list[Block], saved: dict[int, Block]
+    ) -> None:
+        """Upsert the blocks that differ from ``saved`` (index -> block), drop any beyond the end."""
+        for idx, block in enumerate(content):
+            if saved.get(idx) == block:
+                continue
+            stmt = insert(BlockRow).values(message_id=message_id, idx=idx, type=block.get("type", "?"), data=block)
+            session.exec(stmt.on_conflict_do_update(
+                index_elements=["message_id", "idx"], set_={"type": stmt.excluded.type, "data": stmt.excluded.data}
+            ))
+        if len(saved) > len(content):
+            session.exec(delete(BlockRow).where(col(BlockRow.message_id) == message_id,
+                                                col(BlockRow.idx) >= len(content)))
+
+    def save_reply(
+        self,
+        message: Message,
+        api_message: dict[str, Any] | None,
+        *,
+        status: Status,
+        error: str | None = None,
+        saved: dict[int, Block] | None = None,
+    ) -> dict[int, Block]:
+        """Store an assistant reply (partial or final) as the API shaped it.
+
+        ``saved`` is what the previous call wrote, so a checkpoint rewrites only changed blocks;
+        the return value is what to pass next time.
+        """
+        saved = saved if saved is not None else {}
+        if api_message is not None:
+            message.content = list(api_message.get("content") or [])
+            message.model = api_message.get("model") or message.model
+            message.stop_reason = api_message.get("stop_reason")
+            message.api_id = api_message.get("id")
+            message.extra = {k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None}
+        message.status, message.error, message.updated_at = status, error, utcnow()
+        with Session(self.engine) as session:
+            session.exec(
+                update(MessageRow).where(col(MessageRow.id) == message.id).values(
+                    model=message.model, stop_reason=message.stop_reason, status=status.value, error=error,
+                    api_id=message.api_id, extra=message.extra, updated_at=_naive(message.updated_at),
+                )
+            )
+            self._write_blocks(session, message.id, message.content, saved)
+            session.exec(
+                update(ConversationRow).where(col(ConversationRow.id) == message.conversation_id)
+                .values(updated_at=_naive(message.updated_at))
+            )
+            session.commit()
+        return dict(enumerate(message.content))
+
+    def add_usage(self, message: Message, usage: Usage) -> None:
+        raw = usage.raw
+        server = usage.server_tool_use
+        with Session(self.engine) as session:
+            session.add(UsageRow(
+                message_id=message.id, conversation_id=message.conversation_id,
+                request_id=usage.request_id, model=usage.model,
+                input_tokens=usage.count("input_tokens"), output_tokens=usage.count("output_tokens"),
+                cache_creation_input_tokens=usage.count("cache_creation_input_tokens"),
+                cache_read_input_tokens=usage.count("cache_read_input_tokens"),
+                web_search_requests=int(server.get("web_search_requests") or 0),
+                web_fetch_requests=int(server.get("web_fetch_requests") or 0),
+                service_tier=raw.get("service_tier"), ttft_ms=usage.ttft_ms, duration_ms=usage.duration_ms,
+                raw=raw, created_at=_naive(usage.created_at),
+            ))
+            session.commit()
+        message.usage = usage
+
+    def mark_stale_streaming(self) -> int:
+        """Replies left 'streaming' by a crashed process become 'interrupted'; returns how many."""
+        with Session(self.engine) as session:
+            result = session.exec(
+                update(MessageRow).where(col(MessageRow.status) == Status.STREAMING.value)
+                .values(status=Status.INTERRUPTED.value,
+                        error="The app stopped while this reply was streaming; kept up to the last checkpoint.")
+            )
+            session.commit()
+            return result.rowcount or 0

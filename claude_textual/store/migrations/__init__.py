@@ -1,0 +1,1 @@
+"""Alembic migrations for the history database (run by ``store.engine``, never by hand)."""

@@ -1,0 +1,78 @@
+"""The SQLModel tables. Change them only together with a new migration in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ConversationRow(SQLModel, table=True):
+    __tablename__ = "conversation"
+    __table_args__ = (Index("ix_conversation_archived_updated", "archived", "updated_at"),)
+
+    id: str = Field(primary_key=True)
+    title: str = ""
+    model: str = ""
+    system: str = ""
+    created_at: datetime
+    updated_at: datetime
+    archived: bool = False
+    message_count: int = 0
+
+
+class MessageRow(SQLModel, table=True):
+    __tablename__ = "message"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),)
+
+    id: str = Field(primary_key=True)
+    conversation_id: str = Field(
+        sa_column=Column(String, ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False)
+    )
+    seq: int
+    role: str
+    model: str | None = None
+    stop_reason: str | None = None
+    status: str = "complete"
+    error: str | None = None
+    api_id: str | None = None
+    extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    updated_at: datetime
+
+
+class BlockRow(SQLModel, table=True):
+    __tablename__ = "block"
+    __table_args__ = (UniqueConstraint("message_id", "idx", name="uq_block_message_idx"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(
+        sa_column=Column(String, ForeignKey("message.id", ondelete="CASCADE"), nullable=False)
+    )
+    idx: int
+    type: str
+    data: dict = Field(sa_column=Column(JSON, nullable=False))
+
+
+class UsageRow(SQLModel, table=True):
+    __tablename__ = "usage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(
+        sa_column=Column(String, ForeignKey("message.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    conversation_id: str = Field(index=True)
+    request_id: str | None = None
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    web_search_requests: int = 0
+    web_fetch_requests: int = 0
+    service_tier: str | None = None
+    ttft_ms: int | None = None
+    duration_ms: int | None = None
+    raw: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
