@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +23,10 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _naive(dt: datetime) -> datetime:
-    return dt.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC)
-
-
 def _conversation(row: ConversationRow) -> Conversation:
     return Conversation(
         id=row.id, title=row.title, model=row.model, system=row.system,
-        created_at=_aware(row.created_at), updated_at=_aware(row.updated_at),
+        created_at=row.created_at, updated_at=row.updated_at,
         message_count=row.message_count,
     )
 
@@ -43,7 +34,7 @@ def _conversation(row: ConversationRow) -> Conversation:
 def _usage(row: UsageRow) -> Usage:
     return Usage(
         raw=dict(row.raw), request_id=row.request_id, model=row.model, ttft_ms=row.ttft_ms,
-        duration_ms=row.duration_ms, created_at=_aware(row.created_at),
+        duration_ms=row.duration_ms, created_at=row.created_at,
     )
 
 
@@ -52,7 +43,7 @@ def _message(row: MessageRow, blocks: list[Block], usage: Usage | None) -> Messa
         id=row.id, conversation_id=row.conversation_id, seq=row.seq, role=row.role, content=blocks,
         model=row.model, stop_reason=row.stop_reason, status=Status(row.status), error=row.error,
         api_id=row.api_id, extra=dict(row.extra), usage=usage,
-        created_at=_aware(row.created_at), updated_at=_aware(row.updated_at),
+        created_at=row.created_at, updated_at=row.updated_at,
     )
 
 
@@ -68,7 +59,7 @@ class History:
 
     # conversations -----------------------------------------------------------------------------
     def create_conversation(self, title: str, model: str, system: str = "") -> Conversation:
-        now = _naive(utcnow())
+        now = utcnow()
         row = ConversationRow(id=new_id(), title=title, model=model, system=system,
                               created_at=now, updated_at=now)
         with Session(self.engine) as session:
@@ -148,13 +139,13 @@ class History:
                 id=message.id, conversation_id=conversation_id, seq=seq, role=message.role,
                 model=message.model, stop_reason=message.stop_reason, status=message.status.value,
                 error=message.error, api_id=message.api_id, extra=message.extra,
-                created_at=_naive(now), updated_at=_naive(now),
+                created_at=now, updated_at=now,
             ))
             self._write_blocks(session, message.id, message.content, {})
             session.exec(
                 update(ConversationRow)
                 .where(col(ConversationRow.id) == conversation_id)
-                .values(updated_at=_naive(now), message_count=ConversationRow.message_count + 1)
+                .values(updated_at=now, message_count=ConversationRow.message_count + 1)
             )
             session.commit()
         return message
@@ -200,13 +191,13 @@ class History:
             session.exec(
                 update(MessageRow).where(col(MessageRow.id) == message.id).values(
                     model=message.model, stop_reason=message.stop_reason, status=status.value, error=error,
-                    api_id=message.api_id, extra=message.extra, updated_at=_naive(message.updated_at),
+                    api_id=message.api_id, extra=message.extra, updated_at=message.updated_at,
                 )
             )
             self._write_blocks(session, message.id, message.content, saved)
             session.exec(
                 update(ConversationRow).where(col(ConversationRow.id) == message.conversation_id)
-                .values(updated_at=_naive(message.updated_at))
+                .values(updated_at=message.updated_at)
             )
             session.commit()
         return dict(enumerate(message.content))
@@ -224,7 +215,7 @@ class History:
                 web_search_requests=int(server.get("web_search_requests") or 0),
                 web_fetch_requests=int(server.get("web_fetch_requests") or 0),
                 service_tier=raw.get("service_tier"), ttft_ms=usage.ttft_ms, duration_ms=usage.duration_ms,
-                raw=raw, created_at=_naive(usage.created_at),
+                raw=raw, created_at=usage.created_at,
             ))
             session.commit()
         message.usage = usage

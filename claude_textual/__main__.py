@@ -1,0 +1,3 @@
+from claude_textual.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""The command line: start the app, or work on the history without it (``export``).
+
+Only argparse and the config module load before the app starts; Textual, the store and the SDK are
+imported by the path that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from claude_textual import __version__
+from claude_textual.config import default_config_path, default_db_path, load_settings
+
+
+def _paths(suppress: bool) -> argparse.ArgumentParser:
+    """--db and --config, accepted before or after a subcommand."""
+    parser = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--db", type=Path, default=default,
+                        help="history database (default: $CLAUDE_TEXTUAL_DB or the data dir)")
+    parser.add_argument("--config", type=Path, default=default,
+                        help="config file (default: $CLAUDE_TEXTUAL_CONFIG or the config dir)")
+    return parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claude-textual", description="A terminal app for Claude.", parents=[_paths(False)]
+    )
+    parser.add_argument("--version", action="version", version=f"claude-textual {__version__}")
+    parser.add_argument("--model", help="model for new replies (default from config)")
+    parser.add_argument("--prompt", help="send this prompt as soon as the app is up")
+    parser.add_argument("--resume", metavar="ID|last", help="open a conversation: its id, an id prefix, or 'last'")
+    parser.add_argument("--demo", action="store_true", help="use the built-in offline demo backend")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    export = sub.add_parser("export", help="print a conversation", parents=[_paths(True)])
+    export.add_argument("id", nargs="?", help="conversation id or unique prefix")
+    export.add_argument("--last", action="store_true", help="the most recently active conversation")
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    return parser
+
+
+def _export(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.store.engine import StoreError
+    from claude_textual.store.history import History
+    from claude_textual.transcripts.export import to_json
+
+    if not db.exists():
+        print(f"claude-textual: no history database at {db}", file=sys.stderr)
+        return 1
+    try:
+        history = History(db)
+        conversation_id = history.resolve("last" if args.last else args.id)
+        conversation = history.get_conversation(conversation_id)
+        assert conversation is not None
+        text = to_json(conversation, history.load_messages(conversation_id)) + "\n"
+    except StoreError as exc:
+        print(f"claude-textual: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        from claude_textual.config import private_dir
+
+        private_dir(args.output.parent if str(args.output.parent) else Path("."))
+        args.output.touch(mode=0o600)
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "export" and bool(args.id) == bool(args.last):
+        parser.error("export takes a conversation ID or --last (one of them)")
+    db = (args.db or default_db_path()).expanduser()
+    if args.command == "export":
+        return _export(args, db)
+
+    from claude_textual.core.client import api_key_from_env
+
+    settings = load_settings(args.config or default_config_path())
+    api_key = api_key_from_env()
+    import os
+
+    from claude_textual.ui.app import ClaudeApp
+
+    app = ClaudeApp(
+        settings,
+        db,
+        api_key=api_key,
+        base_url=os.environ.get("ANTHROPIC_BASE_URL"),
+        demo=args.demo or api_key is None,
+        model=args.model,
+        initial_prompt=args.prompt,
+        resume=args.resume,
+    )
+    app.run()
+    return 0

@@ -1,0 +1,1 @@
+"""Transcripts out of (and later into) the history database."""

@@ -1,0 +1,42 @@
+"""Export a conversation: JSON with every block exactly as the API shaped it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from claude_textual.core.model import Conversation, Message
+
+# JSON leaves these raw; escaping them keeps the same data but makes it inert on a terminal.
+_TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    return {
+        "role": message.role,
+        "content": message.content,
+        "stop_reason": message.stop_reason,
+        "status": message.status.value,
+        "error": message.error,
+        "model": message.model,
+        "created_at": message.created_at.isoformat(),
+        "usage": message.usage.to_dict() if message.usage else None,
+    }
+
+
+def conversation_dict(conversation: Conversation, messages: list[Message]) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "title": conversation.title,
+        "model": conversation.model,
+        "system": conversation.system,
+        "created_at": conversation.created_at.isoformat(),
+        "updated_at": conversation.updated_at.isoformat(),
+        "messages": [message_dict(m) for m in messages],
+    }
+
+
+def to_json(conversation: Conversation, messages: list[Message]) -> str:
+    text = json.dumps(conversation_dict(conversation, messages), indent=2, ensure_ascii=False)
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -1,0 +1,1 @@
+"""The Textual user interface. Everything that imports Textual lives below here."""

@@ -1,0 +1,74 @@
+"""The App: settings, paths and the API client in one place; the chat screen does the rest."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+
+from claude_textual.config import Settings
+from claude_textual.core.demo import DEMO_MODEL
+from claude_textual.ui.screens.chat import ChatScreen
+
+if TYPE_CHECKING:
+    from claude_textual.core.loopback import LoopbackServer
+
+
+class ClaudeApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "claude-textual"
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: Path,
+        *,
+        api_key: str | None,
+        base_url: str | None = None,
+        demo: bool = False,
+        model: str | None = None,
+        initial_prompt: str | None = None,
+        resume: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db_path = db_path
+        self.api_key = api_key
+        self.base_url = base_url
+        self.demo = demo
+        self.model = model or (DEMO_MODEL if demo else settings.model)
+        self.initial_prompt = initial_prompt
+        self.resume = resume
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        self._demo_server: LoopbackServer | None = None
+
+    def on_mount(self) -> None:
+        if self.demo:
+            self.sub_title = "DEMO — offline backend, not Claude"
+        self.push_screen(ChatScreen())
+
+    def client(self) -> Any:
+        """The AsyncAnthropic client, made on first use (the demo server started with it)."""
+        with self._client_lock:
+            if self._client is None:
+                from claude_textual.core.client import make_client
+
+                if self.demo:
+                    from claude_textual.core.demo import start_demo_server
+
+                    self._demo_server = start_demo_server()
+                    self._client = make_client(self.settings, api_key="demo", base_url=self._demo_server.url)
+                else:
+                    self._client = make_client(self.settings, api_key=self.api_key, base_url=self.base_url)
+            return self._client
+
+    def preload_sdk(self) -> None:
+        """Import the SDK off the UI thread after the first frame, so the first send is quick."""
+        self.client()
+
+    async def on_unmount(self) -> None:
+        if self._demo_server is not None:
+            self._demo_server.stop()

@@ -1,0 +1,246 @@
+"""The chat screen: conversation list, transcript, prompt box, status bar.
+
+Workers (opening the database, loading the list, running a turn) only post messages; the handlers
+here are the one place that changes widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList
+from textual.worker import Worker, WorkerState
+
+from claude_textual.core.model import Message, Status, user_text_message
+from claude_textual.ui.messages import ConversationsLoaded, HistoryFailed, HistoryOpened, TurnUpdate
+from claude_textual.ui.widgets.conversation_list import ConversationList
+from claude_textual.ui.widgets.message_pane import MessagePane
+from claude_textual.ui.widgets.prompt import PromptBox
+from claude_textual.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from claude_textual.core.turn import Turn
+    from claude_textual.store.history import History
+    from claude_textual.ui.app import ClaudeApp
+
+LIST_PAGE = 500
+
+
+class ChatScreen(Screen):
+    app: ClaudeApp
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Stop reply"),
+        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("f2", "toggle_list", "List"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: History | None = None
+        self.conversation_id: str | None = None
+        self.turn: Turn | None = None
+        self.turn_worker: Worker | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield ConversationList()
+            with Vertical(id="chat"):
+                yield MessagePane(id="messages")
+                yield PromptBox()
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        status = self.query_one(StatusBar)
+        status.model, status.demo = self.app.model, self.app.demo
+        status.state = "opening history…"
+        self.query_one(PromptBox).focus()
+        self.open_history()
+        for warning in self.app.settings.warnings:
+            self.notify(warning, title="config.toml", severity="warning", timeout=10)
+
+    # ---- workers: they post messages, never touch widgets --------------------------------------
+    @work(thread=True, exit_on_error=False, group="history")
+    def open_history(self) -> None:
+        from claude_textual.store.engine import StoreError
+        from claude_textual.store.history import History
+
+        try:
+            history = History(self.app.db_path)
+            recovered = history.mark_stale_streaming()
+        except StoreError as exc:
+            self.post_message(HistoryFailed(str(exc)))
+            return
+        self.post_message(HistoryOpened(history, recovered))
+        self.app.preload_sdk()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="list")
+    def load_conversations(self) -> None:
+        if self.history is not None:
+            self.post_message(ConversationsLoaded(self.history.list_conversations(LIST_PAGE)))
+
+    @work(exit_on_error=False, exclusive=True, group="turn")
+    async def run_turn(self, turn: Turn, prompt: Message | None) -> None:
+        if turn.client is None:  # the SDK import (about 2 s) must not block the UI
+            turn.client = await asyncio.to_thread(self.app.client)
+        async for event in turn.run(prompt):
+            self.post_message(TurnUpdate(event))
+
+    # ---- handlers --------------------------------------------------------------------------------
+    async def on_history_opened(self, message: HistoryOpened) -> None:
+        self.history = message.history
+        self.query_one(StatusBar).state = ""
+        if message.recovered:
+            self.notify(f"{message.recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
+        self.load_conversations()
+        if self.app.resume:
+            from claude_textual.store.engine import StoreError
+
+            try:
+                await self.open_conversation(self.history.resolve(self.app.resume))
+            except StoreError as exc:
+                self.notify(str(exc), title="--resume", severity="error")
+        else:
+            await self.query_one(MessagePane).show([])
+        if self.app.initial_prompt:
+            self.send(self.app.initial_prompt)
+
+    def on_history_failed(self, message: HistoryFailed) -> None:
+        self.query_one(StatusBar).state = "history unavailable"
+        self.notify(message.error, title="Database", severity="error", timeout=30)
+
+    def on_conversations_loaded(self, message: ConversationsLoaded) -> None:
+        self.query_one(ConversationList).show(message.conversations, self.conversation_id)
+
+    @on(OptionList.OptionSelected, "#conversations")
+    async def conversation_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and event.option.id != self.conversation_id:
+            await self.open_conversation(event.option.id)
+        self.query_one(PromptBox).focus()
+
+    @on(PromptBox.Submitted)
+    def prompt_submitted(self, event: PromptBox.Submitted) -> None:
+        if self.send(event.text):
+            self.query_one(PromptBox).clear()
+
+    async def on_turn_update(self, update: TurnUpdate) -> None:
+        from claude_textual.core import stream, turn
+
+        event = update.event
+        pane = self.query_one(MessagePane)
+        status = self.query_one(StatusBar)
+        if isinstance(event, turn.MessageSaved):
+            await pane.add(event.message)
+        elif isinstance(event, turn.ReplyOpened):
+            await pane.open_reply(event.message)
+            status.state, status.reply_in, status.reply_out = "waiting for Claude…", 0, 0
+        elif isinstance(event, turn.ReplyEvent):
+            view = pane.reply(event.message.id)
+            item = event.event
+            if view is None:
+                return
+            if isinstance(item, stream.BlockDelta):
+                view.feed(item.index, item.kind, item.text)
+                status.state = "streaming…"
+            elif isinstance(item, stream.BlockStarted):
+                await view.start_block(item.index, item.block)
+            elif isinstance(item, stream.BlockStopped):
+                await view.stop_block(item.index, item.block)
+            elif isinstance(item, stream.UsageUpdated):
+                status.reply_in = int(item.usage.get("input_tokens") or 0)
+                status.reply_out = int(item.usage.get("output_tokens") or 0)
+            elif isinstance(item, stream.ReplyStarted):
+                view.set_model(item.model)
+        elif isinstance(event, turn.ReplyClosed):
+            await self.reply_closed(event.message, event.failure)
+
+    async def reply_closed(self, message: Message, failure: object | None) -> None:
+        view = self.query_one(MessagePane).reply(message.id)
+        if view is not None:
+            await view.close(message, failure)  # type: ignore[arg-type]
+        status = self.query_one(StatusBar)
+        status.state = ""
+        if message.usage is not None:
+            status.total_in += message.usage.count("input_tokens")
+            status.total_out += message.usage.count("output_tokens")
+        if message.status is Status.ERROR and failure is not None:
+            self.notify(str(failure), title="API error", severity="error", timeout=10)
+        self.load_conversations()
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.turn_worker:
+            return
+        if event.state == WorkerState.CANCELLED and self.turn and self.turn.reply:
+            await self.reply_closed(self.turn.reply, None)
+        elif event.state == WorkerState.ERROR:
+            self.query_one(StatusBar).state = ""
+            self.notify(f"{event.worker.error}", title="Could not run the turn", severity="error", timeout=15)
+            if self.turn and self.turn.reply:
+                await self.reply_closed(self.turn.reply, None)
+
+    # ---- actions -------------------------------------------------------------------------------
+    def send(self, text: str) -> bool:
+        """Start a turn with ``text``; False (with a notice) when it cannot start now."""
+        if self.history is None:
+            self.notify("The history database is not open yet.", severity="warning")
+            return False
+        if self.turn_worker is not None and self.turn_worker.is_running:
+            self.notify("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
+            return False
+        from claude_textual.core.turn import Turn, title_from
+
+        if self.conversation_id is None:
+            title = title_from(text, self.app.settings.title_length)
+            conversation = self.history.create_conversation(title, self.app.model, self.app.settings.system)
+            self.conversation_id = conversation.id
+            self.sub_title = conversation.title
+        self.turn = Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model)
+        self.turn_worker = self.run_turn(self.turn, user_text_message(text))
+        return True
+
+    async def open_conversation(self, conversation_id: str) -> None:
+        if self.history is None:
+            return
+        if self.turn_worker is not None and self.turn_worker.is_running:
+            self.notify("Stop the streaming reply (Esc) before switching.", severity="warning")
+            return
+        conversation = self.history.get_conversation(conversation_id)
+        if conversation is None:
+            return
+        messages = self.history.load_messages(conversation_id)
+        self.conversation_id = conversation_id
+        self.sub_title = conversation.title
+        await self.query_one(MessagePane).show(messages)
+        status = self.query_one(StatusBar)
+        status.reply_in = status.reply_out = 0
+        status.total_in = sum(m.usage.count("input_tokens") for m in messages if m.usage)
+        status.total_out = sum(m.usage.count("output_tokens") for m in messages if m.usage)
+
+    def action_cancel(self) -> None:
+        if self.turn_worker is not None and self.turn_worker.is_running:
+            self.turn_worker.cancel()
+            self.notify("Stopped. The partial reply is kept, marked interrupted.")
+
+    async def action_new_conversation(self) -> None:
+        if self.turn_worker is not None and self.turn_worker.is_running:
+            self.notify("Stop the streaming reply (Esc) first.", severity="warning")
+            return
+        self.conversation_id = None
+        self.sub_title = "New conversation"
+        status = self.query_one(StatusBar)
+        status.reply_in = status.reply_out = status.total_in = status.total_out = 0
+        await self.query_one(MessagePane).show([])
+        self.query_one(ConversationList).highlighted = None
+        self.query_one(PromptBox).focus()
+
+    def action_toggle_list(self) -> None:
+        self.query_one(ConversationList).toggle_class("-hidden")

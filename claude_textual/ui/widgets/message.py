@@ -1,0 +1,130 @@
+"""One message in the pane: the user's prompt, tool results we sent, or Claude's reply with its blocks."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from claude_textual.core.client import ApiFailure
+from claude_textual.core.model import Block, Message, Status
+from claude_textual.core.sanitize import inert
+from claude_textual.ui.widgets.blocks import Coalescing, block_view
+
+
+def usage_line(message: Message) -> str:
+    usage = message.usage
+    if usage is None:
+        return ""
+    parts = [f"in {usage.count('input_tokens'):,}", f"out {usage.count('output_tokens'):,}"]
+    cached = usage.count("cache_read_input_tokens")
+    if cached:
+        parts.append(f"cached {cached:,}")
+    if usage.ttft_ms is not None:
+        parts.append(f"first token {usage.ttft_ms / 1000:.1f}s")
+    if usage.duration_ms is not None:
+        parts.append(f"{usage.duration_ms / 1000:.1f}s")
+    return " · ".join(parts)
+
+
+class UserMessage(Static):
+    """A prompt, or the tool results we sent back (shown compactly)."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        texts = []
+        for block in message.content:
+            if block.get("type") == "text":
+                texts.append(block.get("text", ""))
+            elif block.get("type") == "tool_result":
+                err = " (error)" if block.get("is_error") else ""
+                content = block.get("content")
+                texts.append(f"↳ tool result{err}: {content if isinstance(content, str) else '…'}")
+            else:
+                texts.append(f"[{block.get('type')}]")
+        is_results = all(b.get("type") == "tool_result" for b in message.content)
+        super().__init__(inert("\n".join(texts)), markup=False,
+                         classes="tool-results" if is_results else "user-message")
+
+
+class AssistantMessage(Vertical):
+    """Claude's reply: a header, one view per content block, and a footer with status and usage."""
+
+    def __init__(self, message: Message, *, streaming: bool = False) -> None:
+        super().__init__(classes="assistant-message")
+        self.message = message
+        self.streaming = streaming
+        self._views: dict[int, Widget] = {}
+        self._header = Static(self._header_text(), markup=False, classes="reply-header")
+        self._footer = Static("", markup=False, classes="reply-footer")
+
+    def _header_text(self) -> str:
+        model = self.message.model or ""
+        return f"Claude · {inert(model)}" if model else "Claude"
+
+    def compose(self) -> ComposeResult:
+        yield self._header
+        if not self.streaming:
+            for index, block in enumerate(self.message.content):
+                self._views[index] = view = block_view(block)
+                yield view
+        yield self._footer
+
+    def on_mount(self) -> None:
+        self._show_state(None)
+
+    def set_model(self, model: str) -> None:
+        self.message.model = model
+        self._header.update(self._header_text())
+
+    async def start_block(self, index: int, block: Block) -> None:
+        view = block_view(block, streaming=True)
+        self._views[index] = view
+        await self.mount(view, before=self._footer)
+
+    def feed(self, index: int, kind: str, text: str) -> None:
+        view = self._views.get(index)
+        if isinstance(view, Coalescing):
+            view.feed(kind, text)
+
+    async def stop_block(self, index: int, block: Block) -> None:
+        view = self._views.get(index)
+        if isinstance(view, Coalescing):
+            await view.finish(block)
+
+    async def close(self, message: Message, failure: ApiFailure | None) -> None:
+        """The reply ended: settle every block to its saved shape and show how it ended."""
+        self.message = message
+        self.streaming = False
+        for index, block in enumerate(message.content):
+            if index not in self._views:
+                await self.start_block(index, block)
+            await self.stop_block(index, block)
+        self._show_state(failure)
+
+    def _show_state(self, failure: ApiFailure | None) -> None:
+        message = self.message
+        if self.streaming:
+            self._footer.update("streaming… (Esc stops)")
+            return
+        parts = []
+        if message.status is Status.INTERRUPTED:
+            parts.append("⏸ interrupted")
+        elif message.status is Status.ERROR:
+            parts.append("✖ error")
+        if message.stop_reason and message.stop_reason not in ("end_turn", "tool_use"):
+            parts.append(f"stopped: {message.stop_reason}")
+        details = (message.extra.get("stop_details") or {}).get("explanation")
+        if details:
+            parts.append(inert(details))
+        usage = usage_line(message)
+        if usage:
+            parts.append(usage)
+        error = str(failure) if failure else message.error
+        text = " · ".join(parts)
+        if error:
+            text = f"{text}\n{inert(error)}" if text else inert(error)
+        self._footer.update(text)
+        self.set_class(message.status is Status.ERROR, "-error")
+        self.set_class(message.status is Status.INTERRUPTED, "-interrupted")
