@@ -112,7 +112,7 @@ class LoopbackServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def start(self) -> LoopbackServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="loopback-api", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="loopback-api", daemon=True)
         self._thread.start()
         return self
 

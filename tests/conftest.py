@@ -1,0 +1,83 @@
+"""Shared test fixtures: the loopback Messages API, recorded streams, a history database, the app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_textual.config import Settings
+from claude_textual.core.demo import demo_responder
+from claude_textual.core.loopback import LoopbackServer, Reply
+from claude_textual.store.history import History
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+SSE = SHARED / "sse"
+REQUESTS = SSE / "requests"
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (SSE / name).read_bytes()
+
+
+def fixture_reply(name: str, **headers: str) -> Reply:
+    return Reply(200, [fixture_bytes(name)], {"content-type": "text/event-stream; charset=utf-8", **headers})
+
+
+def request_json(name: str) -> dict[str, Any]:
+    return json.loads((REQUESTS / name).read_text())
+
+
+class ScriptedAPI(LoopbackServer):
+    """The loopback API answering from a queue of replies (then the demo script, when empty)."""
+
+    def __init__(self) -> None:
+        self.queue: list[Reply] = []
+        super().__init__(self._respond)
+
+    def _respond(self, body: dict[str, Any]) -> Reply:
+        return self.queue.pop(0) if self.queue else demo_responder(body)
+
+    def then(self, *replies: Reply) -> ScriptedAPI:
+        self.queue.extend(replies)
+        return self
+
+
+@pytest.fixture
+def api() -> Iterator[ScriptedAPI]:
+    with ScriptedAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(model="claude-test", max_retries=0, timeout=20.0, thinking="off")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "history.db"
+
+
+@pytest.fixture
+def history(db_path: Path) -> Iterator[History]:
+    store = History(db_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def make_app(api: ScriptedAPI, settings: Settings, db_path: Path):
+    """Build the real app against the loopback API (not the demo), on a temporary database."""
+    from claude_textual.ui.app import ClaudeApp
+
+    def factory(**kwargs: Any) -> ClaudeApp:
+        options: dict[str, Any] = {"api_key": "sk-test", "base_url": api.url}
+        options.update(kwargs)
+        return ClaudeApp(kwargs.pop("settings", settings), db_path, **{k: v for k, v in options.items()
+                                                                       if k != "settings"})
+
+    return factory
