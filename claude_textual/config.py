@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -66,8 +67,9 @@ _TYPES = {"str": str, "int": int, "float": (int, float)}
 
 
 def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
     for number, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith(key) and "=" in line:
+        if pattern.match(line):
             return number
     return None
 

@@ -72,7 +72,8 @@ class ReplyOutcome:
 
 
 def _dump(model: Any) -> dict[str, Any]:
-    return model.to_dict(mode="json")
+    # warnings=False: a block type this SDK does not know still dumps whole, without a warning on stderr
+    return model.to_dict(mode="json", warnings=False)
 
 
 def _delta_text(delta: Any) -> str:

@@ -65,10 +65,6 @@ class ClaudeApp(App):
                     self._client = make_client(self.settings, api_key=self.api_key, base_url=self.base_url)
             return self._client
 
-    def preload_sdk(self) -> None:
-        """Import the SDK off the UI thread after the first frame, so the first send is quick."""
-        self.client()
-
     async def on_unmount(self) -> None:
         if self._demo_server is not None:
             self._demo_server.stop()

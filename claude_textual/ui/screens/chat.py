@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, OptionList
 from textual.worker import Worker, WorkerState
 
 from claude_textual.core.model import Message, Status, user_text_message
+from claude_textual.core.sanitize import inert
 from claude_textual.ui.messages import ConversationsLoaded, HistoryFailed, HistoryOpened, TurnUpdate
 from claude_textual.ui.widgets.conversation_list import ConversationList
 from claude_textual.ui.widgets.message_pane import MessagePane
@@ -65,8 +66,9 @@ class ChatScreen(Screen):
         status.state = "opening history…"
         self.query_one(PromptBox).focus()
         self.open_history()
+        self.call_after_refresh(self.preload_sdk)
         for warning in self.app.settings.warnings:
-            self.notify(warning, title="config.toml", severity="warning", timeout=10)
+            self.say(warning, title="config.toml", severity="warning", timeout=10)
 
     # ---- workers: they post messages, never touch widgets --------------------------------------
     @work(thread=True, exit_on_error=False, group="history")
@@ -81,7 +83,11 @@ class ChatScreen(Screen):
             self.post_message(HistoryFailed(str(exc)))
             return
         self.post_message(HistoryOpened(history, recovered))
-        self.app.preload_sdk()
+
+    @work(thread=True, exit_on_error=False, group="sdk")
+    def preload_sdk(self) -> None:
+        """Import the SDK off the UI thread once the first frame is up, so the first send is quick."""
+        self.app.client()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="list")
     def load_conversations(self) -> None:
@@ -100,7 +106,7 @@ class ChatScreen(Screen):
         self.history = message.history
         self.query_one(StatusBar).state = ""
         if message.recovered:
-            self.notify(f"{message.recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
+            self.say(f"{message.recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
         self.load_conversations()
         if self.app.resume:
             from claude_textual.store.engine import StoreError
@@ -108,7 +114,7 @@ class ChatScreen(Screen):
             try:
                 await self.open_conversation(self.history.resolve(self.app.resume))
             except StoreError as exc:
-                self.notify(str(exc), title="--resume", severity="error")
+                self.say(str(exc), title="--resume", severity="error")
         else:
             await self.query_one(MessagePane).show([])
         if self.app.initial_prompt:
@@ -116,7 +122,7 @@ class ChatScreen(Screen):
 
     def on_history_failed(self, message: HistoryFailed) -> None:
         self.query_one(StatusBar).state = "history unavailable"
-        self.notify(message.error, title="Database", severity="error", timeout=30)
+        self.say(message.error, title="Database", severity="error", timeout=30)
 
     def on_conversations_loaded(self, message: ConversationsLoaded) -> None:
         self.query_one(ConversationList).show(message.conversations, self.conversation_id)
@@ -173,7 +179,7 @@ class ChatScreen(Screen):
             status.total_in += message.usage.count("input_tokens")
             status.total_out += message.usage.count("output_tokens")
         if message.status is Status.ERROR and failure is not None:
-            self.notify(str(failure), title="API error", severity="error", timeout=10)
+            self.say(str(failure), title="API error", severity="error", timeout=10)
         self.load_conversations()
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -183,18 +189,22 @@ class ChatScreen(Screen):
             await self.reply_closed(self.turn.reply, None)
         elif event.state == WorkerState.ERROR:
             self.query_one(StatusBar).state = ""
-            self.notify(f"{event.worker.error}", title="Could not run the turn", severity="error", timeout=15)
+            self.say(f"{event.worker.error}", title="Could not run the turn", severity="error", timeout=15)
             if self.turn and self.turn.reply:
                 await self.reply_closed(self.turn.reply, None)
+
+    def say(self, text: str, *, title: str = "", severity: str = "information", timeout: float = 5) -> None:
+        """A notification; its text may come from outside, so it is made inert and never markup."""
+        self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     # ---- actions -------------------------------------------------------------------------------
     def send(self, text: str) -> bool:
         """Start a turn with ``text``; False (with a notice) when it cannot start now."""
         if self.history is None:
-            self.notify("The history database is not open yet.", severity="warning")
+            self.say("The history database is not open yet.", severity="warning")
             return False
         if self.turn_worker is not None and self.turn_worker.is_running:
-            self.notify("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
+            self.say("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
             return False
         from claude_textual.core.turn import Turn, title_from
 
@@ -211,7 +221,7 @@ class ChatScreen(Screen):
         if self.history is None:
             return
         if self.turn_worker is not None and self.turn_worker.is_running:
-            self.notify("Stop the streaming reply (Esc) before switching.", severity="warning")
+            self.say("Stop the streaming reply (Esc) before switching.", severity="warning")
             return
         conversation = self.history.get_conversation(conversation_id)
         if conversation is None:
@@ -228,11 +238,11 @@ class ChatScreen(Screen):
     def action_cancel(self) -> None:
         if self.turn_worker is not None and self.turn_worker.is_running:
             self.turn_worker.cancel()
-            self.notify("Stopped. The partial reply is kept, marked interrupted.")
+            self.say("Stopped. The partial reply is kept, marked interrupted.")
 
     async def action_new_conversation(self) -> None:
         if self.turn_worker is not None and self.turn_worker.is_running:
-            self.notify("Stop the streaming reply (Esc) first.", severity="warning")
+            self.say("Stop the streaming reply (Esc) first.", severity="warning")
             return
         self.conversation_id = None
         self.sub_title = "New conversation"

@@ -23,6 +23,7 @@ class Coalescing:
 
     _pending: list[str]
     _flush_scheduled: bool
+    finished: bool = False
 
     def feed(self, kind: str, text: str) -> None:
         if not text:
@@ -43,7 +44,13 @@ class Coalescing:
         raise NotImplementedError
 
     async def finish(self, block: Block) -> None:
+        """Settle to the block's final shape; subclasses extend this, callers use ``settle``."""
         await self._flush()
+
+    async def settle(self, block: Block) -> None:
+        if not self.finished:
+            self.finished = True
+            await self.finish(block)
 
 
 class TextView(Coalescing, Markdown):
@@ -74,11 +81,12 @@ class TextView(Coalescing, Markdown):
 
 
 def citation_lines(block: Block) -> str:
-    lines = []
-    for n, citation in enumerate(block.get("citations") or [], 1):
+    """The block's distinct sources, numbered: ``[1] title url``."""
+    sources: dict[tuple[str, str], None] = {}
+    for citation in block.get("citations") or []:
         title = citation.get("title") or citation.get("document_title") or citation.get("type", "source")
-        where = citation.get("url") or ""
-        lines.append(f"[{n}] {title} {where}".rstrip())
+        sources[(title, citation.get("url") or "")] = None
+    lines = [f"[{n}] {title} {url}".rstrip() for n, (title, url) in enumerate(sources, 1)]
     return inert("\n".join(lines))
 
 

@@ -30,8 +30,9 @@ class ConversationList(OptionList):
         self.clear_options()
         for conv in conversations:
             label = Text(inert(conv.title) or "(untitled)", no_wrap=True, overflow="ellipsis")
-            label.append(f"\n{inert(conv.model)} · {conv.message_count} msgs · {relative_time(conv.updated_at)}",
-                         style="dim")
+            meta = Text(f"{conv.message_count} msgs · {relative_time(conv.updated_at)} · {inert(conv.model)}",
+                        style="dim", no_wrap=True, overflow="ellipsis")
+            label.append("\n").append_text(meta)
             self.add_option(Option(label, id=conv.id))
         if current is not None and self.get_option_index_or_none(current) is not None:
             self.highlighted = self.get_option_index(current)

@@ -91,7 +91,7 @@ class AssistantMessage(Vertical):
     async def stop_block(self, index: int, block: Block) -> None:
         view = self._views.get(index)
         if isinstance(view, Coalescing):
-            await view.finish(block)
+            await view.settle(block)
 
     async def close(self, message: Message, failure: ApiFailure | None) -> None:
         """The reply ended: settle every block to its saved shape and show how it ended."""

@@ -37,10 +37,12 @@ class MessagePane(VerticalScroll):
         for hint in self.query(".hint"):
             await hint.remove()
         await self.mount(message_widget(message))
+        self.anchor()  # a new turn brings the view back to the end
 
     async def open_reply(self, message: Message) -> AssistantMessage:
         widget = AssistantMessage(message, streaming=True)
         await self.mount(widget)
+        self.anchor()
         return widget
 
     def reply(self, message_id: str | None) -> AssistantMessage | None:
