@@ -73,23 +73,27 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
         headers = {"content-type": "text/event-stream", "request-id": f"req_loopback_{len(self.server.requests)}"}
-        headers.update({k.lower(): v for k, v in reply.headers.items()})
+        framing = {"transfer-encoding", "content-length", "connection"}  # this server frames the body itself
+        headers.update({k.lower(): v for k, v in reply.headers.items() if k.lower() not in framing})
         for key, value in headers.items():
             self.send_header(key, value)
+        self.send_header("transfer-encoding", "chunked")
         self.send_header("connection", "close")
         self.end_headers()
         self.close_connection = True
         try:
             for piece in reply.body:
-                if piece is DROP:
+                if piece is DROP:  # no closing chunk: the client sees a broken body, as on a real drop
+                    self.wfile.flush()
                     self.connection.shutdown(2)
                     return
                 if isinstance(piece, (int, float)):
-                    self.wfile.flush()
                     time.sleep(piece)
-                    continue
-                self.wfile.write(piece)
-                self.wfile.flush()
+                elif piece:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
 

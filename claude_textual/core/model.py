@@ -90,7 +90,21 @@ class Conversation:
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     message_count: int = 0
-    messages: list[Message] = field(default_factory=list)
+    archived: bool = False
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A message that matches a search, with the matching passage marked «like this»."""
+
+    conversation_id: str
+    title: str
+    message_id: str
+    seq: int
+    role: str
+    snippet: str
+    created_at: datetime
 
 
 def user_text_message(text: str) -> Message:

@@ -8,6 +8,7 @@ cancel never loses what arrived.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +72,9 @@ class Turn:
         if prompt is not None:
             yield MessageSaved(self.history.add_message(self.conversation_id, prompt))
         for _ in range(MAX_TOOL_ROUNDS):
-            async for event in self._reply():
-                yield event
+            async with aclosing(self._reply()) as events:  # closing this turn closes the reply too
+                async for event in events:
+                    yield event
             reply = self.reply
             if reply is None or reply.status is not Status.COMPLETE or reply.stop_reason != "tool_use":
                 return
@@ -95,8 +97,9 @@ class Turn:
 
         stream = ReplyStream(self.client, params, checkpoint, self.checkpoint_interval)
         try:
-            async for event in stream.events():
-                yield ReplyEvent(reply, event)
+            async with aclosing(stream.events()) as events:
+                async for event in events:
+                    yield ReplyEvent(reply, event)
         finally:
             self._close(reply, stream, saved)
         yield ReplyClosed(reply, stream.outcome.failure)

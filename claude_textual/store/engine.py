@@ -16,9 +16,9 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from claude_textual.config import private_dir
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 """The newest migration's revision; a test checks it against the migrations folder."""
-KNOWN_REVISIONS = ("0001",)
+KNOWN_REVISIONS = ("0001", "0002")
 BUSY_TIMEOUT_MS = 10_000
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
-from claude_textual.core.model import Block, Conversation, Message, Status, Usage, utcnow
+from claude_textual.core.model import Block, Conversation, Message, SearchHit, Status, Usage, utcnow
 from claude_textual.store.engine import StoreError, open_engine
 from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, UsageRow
 
@@ -27,8 +27,18 @@ def _conversation(row: ConversationRow) -> Conversation:
     return Conversation(
         id=row.id, title=row.title, model=row.model, system=row.system,
         created_at=row.created_at, updated_at=row.updated_at,
-        message_count=row.message_count,
+        message_count=row.message_count, archived=row.archived, deleted_at=row.deleted_at,
     )
+
+
+VIEWS = ("active", "archived", "trash")
+"""Which conversations a list shows: the usual ones, the archived ones, or those in the trash."""
+
+
+def _in_view(view: str) -> list[Any]:
+    if view == "trash":
+        return [col(ConversationRow.deleted_at).is_not(None)]
+    return [col(ConversationRow.deleted_at).is_(None), ConversationRow.archived == (view == "archived")]
 
 
 def _usage(row: UsageRow) -> Usage:
@@ -67,17 +77,45 @@ class History:
             session.commit()
             return _conversation(row)
 
-    def list_conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
-        """Most recently active first; reads no messages."""
-        query = (
-            select(ConversationRow)
-            .where(ConversationRow.archived == False)  # noqa: E712
-            .order_by(col(ConversationRow.updated_at).desc())
-            .limit(limit)
-            .offset(offset)
-        )
+    def list_conversations(
+        self, limit: int = 200, offset: int = 0, *, view: str = "active", title: str = ""
+    ) -> list[Conversation]:
+        """Most recently active first, one page, optionally only titles containing ``title``."""
+        query = select(ConversationRow).where(*_in_view(view))
+        if title:
+            query = query.where(func.instr(func.lower(ConversationRow.title), title.lower()) > 0)
+        query = query.order_by(col(ConversationRow.updated_at).desc()).limit(limit).offset(offset)
         with Session(self.engine) as session:
             return [_conversation(r) for r in session.exec(query)]
+
+    def count_conversations(self, view: str = "active") -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(ConversationRow).where(*_in_view(view))).one()
+
+    def _set(self, conversation_id: str, **values: Any) -> None:
+        with Session(self.engine) as session:
+            session.exec(update(ConversationRow).where(col(ConversationRow.id) == conversation_id).values(**values))
+            session.commit()
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        self._set(conversation_id, title=title.strip() or "(untitled)")
+
+    def set_archived(self, conversation_id: str, archived: bool) -> None:
+        self._set(conversation_id, archived=archived)
+
+    def trash(self, conversation_id: str) -> None:
+        """Move to the trash (recoverable with ``restore`` until ``empty_trash``)."""
+        self._set(conversation_id, deleted_at=utcnow())
+
+    def restore(self, conversation_id: str) -> None:
+        self._set(conversation_id, deleted_at=None)
+
+    def empty_trash(self) -> int:
+        """Delete for good every conversation in the trash; returns how many."""
+        with Session(self.engine) as session:
+            result = session.exec(delete(ConversationRow).where(*_in_view("trash")))
+            session.commit()
+            return result.rowcount or 0
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         with Session(self.engine) as session:
@@ -88,7 +126,8 @@ class History:
         """A conversation id from ``last``, a full id or a unique prefix; StoreError if none."""
         with Session(self.engine) as session:
             if ref == "last":
-                query = select(ConversationRow.id).order_by(col(ConversationRow.updated_at).desc()).limit(1)
+                query = (select(ConversationRow.id).where(*_in_view("active"))
+                         .order_by(col(ConversationRow.updated_at).desc()).limit(1))
                 found = session.exec(query).first()
                 if found is None:
                     raise StoreError("There are no conversations yet.")
@@ -100,26 +139,43 @@ class History:
             raise StoreError(f"No conversation matches {ref!r}." if not matches else f"{ref!r} is ambiguous.")
         return matches[0]
 
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Messages whose blocks contain every term of ``query``, newest first."""
+        from claude_textual.store.search import search
+
+        return search(self.engine, query, limit)
+
     # messages ----------------------------------------------------------------------------------
-    def load_messages(self, conversation_id: str) -> list[Message]:
-        """Every message of a conversation in order, with blocks and usage: three queries in all."""
+    def load_messages(self, conversation_id: str, *, last: int | None = None, before: int | None = None
+                      ) -> list[Message]:
+        """A conversation's messages in order, with blocks and usage: three queries in all.
+
+        ``last`` keeps only the last N messages (before seq ``before`` when given), so a long
+        transcript opens at its end without reading the rest.
+        """
+        first_seq = 0
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(MessageRow).where(MessageRow.conversation_id == conversation_id).order_by(MessageRow.seq)
-            ).all()
-            ids = [r.id for r in rows]
+            in_range = [MessageRow.conversation_id == conversation_id]
+            if before is not None:
+                in_range.append(col(MessageRow.seq) < before)
+            if last is not None:
+                top = session.exec(select(func.max(MessageRow.seq)).where(*in_range)).one()
+                first_seq = (top if top is not None else -1) - last + 1
+                in_range.append(col(MessageRow.seq) >= first_seq)
+            rows = session.exec(select(MessageRow).where(*in_range).order_by(MessageRow.seq)).all()
             blocks: dict[str, list[Block]] = defaultdict(list)
             usage: dict[str, Usage] = {}
-            if ids:
+            if rows:
                 block_rows = session.exec(
                     select(BlockRow.message_id, BlockRow.data)
                     .join(MessageRow, col(MessageRow.id) == col(BlockRow.message_id))
-                    .where(MessageRow.conversation_id == conversation_id)
+                    .where(*in_range)
                     .order_by(BlockRow.message_id, BlockRow.idx)
                 )
                 for message_id, data in block_rows:
                     blocks[message_id].append(data)
-                for u in session.exec(select(UsageRow).where(UsageRow.conversation_id == conversation_id)):
+                usage_query = select(UsageRow).join(MessageRow, col(MessageRow.id) == col(UsageRow.message_id))
+                for u in session.exec(usage_query.where(*in_range)):
                     usage[u.message_id] = _usage(u)
         return [_message(r, blocks[r.id], usage.get(r.id)) for r in rows]
 

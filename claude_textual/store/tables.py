@@ -10,7 +10,10 @@ from sqlmodel import Field, SQLModel
 
 class ConversationRow(SQLModel, table=True):
     __tablename__ = "conversation"
-    __table_args__ = (Index("ix_conversation_archived_updated", "archived", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversation_archived_updated", "archived", "updated_at"),
+        Index("ix_conversation_deleted_updated", "deleted_at", "updated_at"),
+    )
 
     id: str = Field(primary_key=True)
     title: str = ""
@@ -20,6 +23,7 @@ class ConversationRow(SQLModel, table=True):
     updated_at: datetime
     archived: bool = False
     message_count: int = 0
+    deleted_at: datetime | None = None
 
 
 class MessageRow(SQLModel, table=True):
