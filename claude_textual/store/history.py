@@ -258,21 +258,56 @@ class History:
             session.commit()
         return dict(enumerate(message.content))
 
-    def add_usage(self, message: Message, usage: Usage) -> None:
+    def import_conversation(self, conversation: Conversation, messages: list[Message]) -> bool:
+        """Store a whole conversation under its own id, times and statuses as given.
+
+        Returns False, changing nothing, when a conversation with that id is already here, so
+        importing the same file twice creates no duplicates.
+        """
+        with Session(self.engine) as session:
+            if session.get(ConversationRow, conversation.id) is not None:
+                return False
+            session.add(ConversationRow(
+                id=conversation.id, title=conversation.title, model=conversation.model,
+                system=conversation.system, created_at=conversation.created_at,
+                updated_at=conversation.updated_at, archived=conversation.archived,
+                message_count=len(messages),
+            ))
+            for seq, message in enumerate(messages):
+                message.id = message.id or new_id()
+                message.conversation_id, message.seq = conversation.id, seq
+                session.add(MessageRow(
+                    id=message.id, conversation_id=conversation.id, seq=seq, role=message.role,
+                    model=message.model, stop_reason=message.stop_reason, status=message.status.value,
+                    error=message.error, api_id=message.api_id, extra=message.extra,
+                    created_at=message.created_at, updated_at=message.updated_at,
+                ))
+                session.flush()
+                self._write_blocks(session, message.id, message.content, {})
+                if message.usage is not None:
+                    session.add(self._usage_row(message, message.usage))
+            session.commit()
+        return True
+
+    @staticmethod
+    def _usage_row(message: Message, usage: Usage) -> UsageRow:
         raw = usage.raw
         server = usage.server_tool_use
+        return UsageRow(
+            message_id=message.id, conversation_id=message.conversation_id,
+            request_id=usage.request_id, model=usage.model,
+            input_tokens=usage.count("input_tokens"), output_tokens=usage.count("output_tokens"),
+            cache_creation_input_tokens=usage.count("cache_creation_input_tokens"),
+            cache_read_input_tokens=usage.count("cache_read_input_tokens"),
+            web_search_requests=int(server.get("web_search_requests") or 0),
+            web_fetch_requests=int(server.get("web_fetch_requests") or 0),
+            service_tier=raw.get("service_tier"), ttft_ms=usage.ttft_ms, duration_ms=usage.duration_ms,
+            raw=raw, created_at=usage.created_at,
+        )
+
+    def add_usage(self, message: Message, usage: Usage) -> None:
         with Session(self.engine) as session:
-            session.add(UsageRow(
-                message_id=message.id, conversation_id=message.conversation_id,
-                request_id=usage.request_id, model=usage.model,
-                input_tokens=usage.count("input_tokens"), output_tokens=usage.count("output_tokens"),
-                cache_creation_input_tokens=usage.count("cache_creation_input_tokens"),
-                cache_read_input_tokens=usage.count("cache_read_input_tokens"),
-                web_search_requests=int(server.get("web_search_requests") or 0),
-                web_fetch_requests=int(server.get("web_fetch_requests") or 0),
-                service_tier=raw.get("service_tier"), ttft_ms=usage.ttft_ms, duration_ms=usage.duration_ms,
-                raw=raw, created_at=usage.created_at,
-            ))
+            session.add(self._usage_row(message, usage))
             session.commit()
         message.usage = usage
 

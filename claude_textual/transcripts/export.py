@@ -14,13 +14,17 @@ _TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\
 
 def message_dict(message: Message) -> dict[str, Any]:
     return {
+        "id": message.id,
         "role": message.role,
         "content": message.content,
         "stop_reason": message.stop_reason,
         "status": message.status.value,
         "error": message.error,
         "model": message.model,
+        "api_id": message.api_id,
+        "extra": message.extra,
         "created_at": message.created_at.isoformat(),
+        "updated_at": message.updated_at.isoformat(),
         "usage": message.usage.to_dict() if message.usage else None,
     }
 
@@ -33,6 +37,7 @@ def conversation_dict(conversation: Conversation, messages: list[Message]) -> di
         "system": conversation.system,
         "created_at": conversation.created_at.isoformat(),
         "updated_at": conversation.updated_at.isoformat(),
+        "archived": conversation.archived,
         "messages": [message_dict(m) for m in messages],
     }
 
