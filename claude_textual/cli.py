@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_textual import __version__
 from claude_textual.config import default_config_path, default_db_path, load_settings
+
+if TYPE_CHECKING:
+    from claude_textual.store.history import History
 
 
 def _paths(suppress: bool) -> argparse.ArgumentParser:
@@ -40,26 +44,70 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--last", action="store_true", help="the most recently active conversation")
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    listing = sub.add_parser("list", help="list conversations, most recent first", parents=[_paths(True)])
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing.add_argument("--view", choices=["active", "archived", "trash"], default="active")
+    search = sub.add_parser("search", help="full-text search of every message", parents=[_paths(True)])
+    search.add_argument("query", help='words to find (all must match; "quote a phrase")')
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument("--limit", type=int, default=20, help="at most this many hits (default 20)")
     return parser
 
 
-def _export(args: argparse.Namespace, db: Path) -> int:
+def _open_history(db: Path) -> History:
     from claude_textual.store.engine import StoreError
     from claude_textual.store.history import History
-    from claude_textual.transcripts.export import to_json
 
     if not db.exists():
-        print(f"claude-textual: no history database at {db}", file=sys.stderr)
-        return 1
-    try:
-        history = History(db)
-        conversation_id = history.resolve("last" if args.last else args.id)
-        conversation = history.get_conversation(conversation_id)
-        assert conversation is not None
-        text = to_json(conversation, history.load_messages(conversation_id)) + "\n"
-    except StoreError as exc:
-        print(f"claude-textual: {exc}", file=sys.stderr)
-        return 1
+        raise StoreError(f"no history database at {db}")
+    return History(db)
+
+
+def _list(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.core.sanitize import inert, inert_json
+
+    conversations = _open_history(db).list_conversations(args.limit, view=args.view)
+    if args.json:
+        print(inert_json([{
+            "id": c.id, "title": c.title, "model": c.model, "message_count": c.message_count,
+            "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
+            "archived": c.archived,
+        } for c in conversations]))
+        return 0
+    for c in conversations:
+        when = c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{c.id[:12]}  {when}  {c.message_count:>5}  {inert(c.model)[:24]:<24}  {inert(c.title)}")
+    return 0
+
+
+def _search(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.core.sanitize import inert, inert_json
+
+    hits = _open_history(db).search(args.query, args.limit)
+    if args.json:
+        print(inert_json([{
+            "conversation_id": h.conversation_id, "title": h.title, "message_id": h.message_id,
+            "seq": h.seq, "role": h.role, "snippet": h.snippet, "created_at": h.created_at.isoformat(),
+        } for h in hits]))
+        return 0
+    for h in hits:
+        when = h.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{h.conversation_id[:12]}  {when}  #{h.seq} {h.role:<9}  {inert(h.title)}")
+        print(f"    {inert(h.snippet)}")
+    if not hits:
+        print(f"no matches for {args.query!r}", file=sys.stderr)
+    return 0 if hits else 1
+
+
+def _export(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.transcripts.export import to_json
+
+    history = _open_history(db)
+    conversation_id = history.resolve("last" if args.last else args.id)
+    conversation = history.get_conversation(conversation_id)
+    assert conversation is not None
+    text = to_json(conversation, history.load_messages(conversation_id)) + "\n"
     if args.output:
         from claude_textual.config import private_dir
 
@@ -77,8 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export" and bool(args.id) == bool(args.last):
         parser.error("export takes a conversation ID or --last (one of them)")
     db = (args.db or default_db_path()).expanduser()
-    if args.command == "export":
-        return _export(args, db)
+    if args.command is not None:
+        from claude_textual.store.engine import StoreError
+
+        command = {"export": _export, "list": _list, "search": _search}[args.command]
+        try:
+            return command(args, db)
+        except StoreError as exc:
+            print(f"claude-textual: {exc}", file=sys.stderr)
+            return 1
 
     from claude_textual.core.client import api_key_from_env
 

@@ -29,3 +29,15 @@ def inert(text: str) -> str:
     if _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(_picture, text.replace("\r\n", "\n"))
+
+
+# JSON escapes C0 controls itself; these it leaves raw, so they get \u escapes (same data, inert).
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")
+
+
+def inert_json(value: object, indent: int | None = 2) -> str:
+    """JSON text for ``value`` that is safe to print to a terminal and decodes to the same data."""
+    import json
+
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

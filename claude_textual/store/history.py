@@ -145,6 +145,16 @@ class History:
 
         return search(self.engine, query, limit)
 
+    def usage_totals(self, conversation_id: str) -> tuple[int, int]:
+        """Input and output tokens of every API call in the conversation."""
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(func.coalesce(func.sum(UsageRow.input_tokens), 0),
+                       func.coalesce(func.sum(UsageRow.output_tokens), 0))
+                .where(UsageRow.conversation_id == conversation_id)
+            ).one()
+        return int(row[0]), int(row[1])
+
     # messages ----------------------------------------------------------------------------------
     def load_messages(self, conversation_id: str, *, last: int | None = None, before: int | None = None
                       ) -> list[Message]:

@@ -26,9 +26,13 @@ class HistoryFailed(Message):
 
 
 class ConversationsLoaded(Message):
-    def __init__(self, conversations: list[Conversation]) -> None:
+    """A page of the conversation list; ``total`` (first page only) counts the whole view."""
+
+    def __init__(self, conversations: list[Conversation], *, offset: int, total: int | None) -> None:
         super().__init__()
         self.conversations = conversations
+        self.offset = offset
+        self.total = total
 
 
 class TurnUpdate(Message):

@@ -14,14 +14,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.worker import Worker, WorkerState
 
-from claude_textual.core.model import Message, Status, user_text_message
+from claude_textual.core.model import Message, SearchHit, Status, user_text_message
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.messages import ConversationsLoaded, HistoryFailed, HistoryOpened, TurnUpdate
-from claude_textual.ui.widgets.conversation_list import ConversationList
-from claude_textual.ui.widgets.message_pane import MessagePane
+from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
+from claude_textual.ui.widgets.message_pane import WINDOW, MessagePane
 from claude_textual.ui.widgets.prompt import PromptBox
 from claude_textual.ui.widgets.status_bar import StatusBar
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from claude_textual.store.history import History
     from claude_textual.ui.app import ClaudeApp
 
-LIST_PAGE = 500
+VIEWS = ("active", "archived", "trash")
 
 
 class ChatScreen(Screen):
@@ -39,7 +40,10 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("escape", "cancel", "Stop reply"),
         Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+f", "search", "Search"),
+        Binding("ctrl+e", "export", "Export"),
         Binding("f2", "toggle_list", "List"),
+        Binding("slash", "filter", "Filter", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
@@ -49,11 +53,17 @@ class ChatScreen(Screen):
         self.conversation_id: str | None = None
         self.turn: Turn | None = None
         self.turn_worker: Worker | None = None
+        self.view = "active"
+        self.title_filter = ""
+        self.trashed: list[str] = []
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            yield ConversationList()
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="Filter titles  ( / )", id="filter")
+                yield ConversationList()
             with Vertical(id="chat"):
                 yield MessagePane(id="messages")
                 yield PromptBox()
@@ -69,6 +79,10 @@ class ChatScreen(Screen):
         self.call_after_refresh(self.preload_sdk)
         for warning in self.app.settings.warnings:
             self.say(warning, title="config.toml", severity="warning", timeout=10)
+
+    def say(self, text: str, *, title: str = "", severity: str = "information", timeout: float = 5) -> None:
+        """A notification; its text may come from outside, so it is made inert and never markup."""
+        self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     # ---- workers: they post messages, never touch widgets --------------------------------------
     @work(thread=True, exit_on_error=False, group="history")
@@ -90,9 +104,13 @@ class ChatScreen(Screen):
         self.app.client()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="list")
-    def load_conversations(self) -> None:
-        if self.history is not None:
-            self.post_message(ConversationsLoaded(self.history.list_conversations(LIST_PAGE)))
+    def load_conversations(self, offset: int = 0) -> None:
+        history = self.history
+        if history is None:
+            return
+        page = history.list_conversations(PAGE, offset, view=self.view, title=self.title_filter)
+        total = history.count_conversations(self.view) if offset == 0 else None
+        self.post_message(ConversationsLoaded(page, offset=offset, total=total))
 
     @work(exit_on_error=False, exclusive=True, group="turn")
     async def run_turn(self, turn: Turn, prompt: Message | None) -> None:
@@ -101,7 +119,7 @@ class ChatScreen(Screen):
         async for event in turn.run(prompt):
             self.post_message(TurnUpdate(event))
 
-    # ---- handlers --------------------------------------------------------------------------------
+    # ---- handlers: history and list --------------------------------------------------------------
     async def on_history_opened(self, message: HistoryOpened) -> None:
         self.history = message.history
         self.query_one(StatusBar).state = ""
@@ -118,14 +136,20 @@ class ChatScreen(Screen):
         else:
             await self.query_one(MessagePane).show([])
         if self.app.initial_prompt:
-            self.send(self.app.initial_prompt)
+            await self.send(self.app.initial_prompt)
 
     def on_history_failed(self, message: HistoryFailed) -> None:
         self.query_one(StatusBar).state = "history unavailable"
         self.say(message.error, title="Database", severity="error", timeout=30)
 
     def on_conversations_loaded(self, message: ConversationsLoaded) -> None:
-        self.query_one(ConversationList).show(message.conversations, self.conversation_id)
+        listing = self.query_one(ConversationList)
+        listing.show(message.conversations, self.conversation_id, append=message.offset > 0)
+        if message.total is not None:
+            listing.set_view(self.view, message.total)
+
+    def on_conversation_list_need_more(self, message: ConversationList.NeedMore) -> None:
+        self.load_conversations(message.offset)
 
     @on(OptionList.OptionSelected, "#conversations")
     async def conversation_selected(self, event: OptionList.OptionSelected) -> None:
@@ -133,9 +157,96 @@ class ChatScreen(Screen):
             await self.open_conversation(event.option.id)
         self.query_one(PromptBox).focus()
 
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.title_filter = event.value.strip()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.15, self.load_conversations)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.query_one(ConversationList).focus()
+
+    @work(exit_on_error=False, group="modal")
+    async def on_conversation_list_act(self, message: ConversationList.Act) -> None:
+        history, target = self.history, message.conversation_id
+        if history is None:
+            return
+        if message.action == "view":
+            self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+            self.load_conversations()
+            return
+        if message.action == "undo":
+            restore = target if self.view == "trash" else (self.trashed.pop() if self.trashed else None)
+            if restore is None:
+                self.say("Nothing to restore.")
+                return
+            history.restore(restore)
+            self.say("Restored from the trash.")
+            self.load_conversations()
+            return
+        if target is None:
+            return
+        conversation = history.get_conversation(target)
+        if conversation is None:
+            return
+        from claude_textual.ui.screens.dialogs import ConfirmScreen, TextPromptScreen
+
+        if message.action == "rename":
+            title = await self.app.push_screen_wait(TextPromptScreen("Rename conversation", conversation.title))
+            if title is not None:
+                history.rename(target, title)
+                if target == self.conversation_id:
+                    self.sub_title = inert(title)
+        elif message.action == "archive":
+            history.set_archived(target, not conversation.archived)
+            self.say("Unarchived." if conversation.archived else "Archived (v shows the archive).")
+        elif message.action == "delete":
+            if self.view == "trash":
+                self.say("Already in the trash: u restores it.")
+                return
+            question = f"Move “{conversation.title}” to the trash?"
+            if not await self.app.push_screen_wait(ConfirmScreen(question, "Move to trash")):
+                return
+            history.trash(target)
+            self.trashed.append(target)
+            self.say("Moved to the trash. Press u in the list to undo.")
+            if target == self.conversation_id:
+                await self.action_new_conversation()
+        self.load_conversations()
+
+    # ---- handlers: transcript ----------------------------------------------------------------------
+    async def on_message_pane_need_earlier(self, message: MessagePane.NeedEarlier) -> None:
+        if self.history is None or self.conversation_id is None:
+            return
+        messages = self.history.load_messages(self.conversation_id, last=WINDOW, before=message.before_seq)
+        first = messages[0].seq if messages else 0
+        await self.query_one(MessagePane).prepend(messages, earlier=first)
+
+    async def on_message_pane_need_latest(self) -> None:
+        if self.conversation_id is not None:
+            await self.open_conversation(self.conversation_id, force=True)
+
+    def on_message_pane_copy_text(self, message: MessagePane.CopyText) -> None:
+        from claude_textual.ui.clipboard import copy_text
+
+        self.say(f"{message.what.capitalize()}: {copy_text(self.app, message.text)}")
+
+    @work(exit_on_error=False)
+    async def on_message_pane_pick_code(self, message: MessagePane.PickCode) -> None:
+        from claude_textual.ui.screens.dialogs import ChoiceScreen
+
+        index = await self.app.push_screen_wait(
+            ChoiceScreen("Copy which code block?", [b.summary() for b in message.blocks])
+        )
+        if index is not None:
+            self.on_message_pane_copy_text(MessagePane.CopyText(message.blocks[index].code, "code block"))
+
+    # ---- handlers: the running turn --------------------------------------------------------------
     @on(PromptBox.Submitted)
-    def prompt_submitted(self, event: PromptBox.Submitted) -> None:
-        if self.send(event.text):
+    async def prompt_submitted(self, event: PromptBox.Submitted) -> None:
+        if await self.send(event.text):
             self.query_one(PromptBox).clear()
 
     async def on_turn_update(self, update: TurnUpdate) -> None:
@@ -193,17 +304,16 @@ class ChatScreen(Screen):
             if self.turn and self.turn.reply:
                 await self.reply_closed(self.turn.reply, None)
 
-    def say(self, text: str, *, title: str = "", severity: str = "information", timeout: float = 5) -> None:
-        """A notification; its text may come from outside, so it is made inert and never markup."""
-        self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
-
     # ---- actions -------------------------------------------------------------------------------
-    def send(self, text: str) -> bool:
+    def streaming(self) -> bool:
+        return self.turn_worker is not None and self.turn_worker.is_running
+
+    async def send(self, text: str) -> bool:
         """Start a turn with ``text``; False (with a notice) when it cannot start now."""
         if self.history is None:
             self.say("The history database is not open yet.", severity="warning")
             return False
-        if self.turn_worker is not None and self.turn_worker.is_running:
+        if self.streaming():
             self.say("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
             return False
         from claude_textual.core.turn import Turn, title_from
@@ -212,36 +322,43 @@ class ChatScreen(Screen):
             title = title_from(text, self.app.settings.title_length)
             conversation = self.history.create_conversation(title, self.app.model, self.app.settings.system)
             self.conversation_id = conversation.id
-            self.sub_title = conversation.title
+            self.sub_title = inert(conversation.title)
+        elif self.query_one(MessagePane).later:
+            await self.open_conversation(self.conversation_id, force=True)
         self.turn = Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model)
         self.turn_worker = self.run_turn(self.turn, user_text_message(text))
         return True
 
-    async def open_conversation(self, conversation_id: str) -> None:
-        if self.history is None:
+    async def open_conversation(self, conversation_id: str, *, at_seq: int | None = None,
+                                force: bool = False) -> None:
+        """Show a conversation: its last messages, or the window around message ``at_seq``."""
+        if self.history is None or (conversation_id == self.conversation_id and at_seq is None and not force):
             return
-        if self.turn_worker is not None and self.turn_worker.is_running:
+        if self.streaming():
             self.say("Stop the streaming reply (Esc) before switching.", severity="warning")
             return
         conversation = self.history.get_conversation(conversation_id)
         if conversation is None:
             return
-        messages = self.history.load_messages(conversation_id)
+        total = conversation.message_count
+        before = None if at_seq is None else min(total, at_seq + WINDOW // 2)
+        messages = self.history.load_messages(conversation_id, last=WINDOW, before=before)
+        first = messages[0].seq if messages else 0
+        later = total - (messages[-1].seq + 1) if messages else 0
         self.conversation_id = conversation_id
-        self.sub_title = conversation.title
-        await self.query_one(MessagePane).show(messages)
+        self.sub_title = inert(conversation.title)
+        await self.query_one(MessagePane).show(messages, earlier=first, later=later, focus_seq=at_seq)
         status = self.query_one(StatusBar)
         status.reply_in = status.reply_out = 0
-        status.total_in = sum(m.usage.count("input_tokens") for m in messages if m.usage)
-        status.total_out = sum(m.usage.count("output_tokens") for m in messages if m.usage)
+        status.total_in, status.total_out = self.history.usage_totals(conversation_id)
 
     def action_cancel(self) -> None:
-        if self.turn_worker is not None and self.turn_worker.is_running:
-            self.turn_worker.cancel()
+        if self.streaming():
+            self.turn_worker.cancel()  # type: ignore[union-attr]
             self.say("Stopped. The partial reply is kept, marked interrupted.")
 
     async def action_new_conversation(self) -> None:
-        if self.turn_worker is not None and self.turn_worker.is_running:
+        if self.streaming():
             self.say("Stop the streaming reply (Esc) first.", severity="warning")
             return
         self.conversation_id = None
@@ -253,4 +370,29 @@ class ChatScreen(Screen):
         self.query_one(PromptBox).focus()
 
     def action_toggle_list(self) -> None:
-        self.query_one(ConversationList).toggle_class("-hidden")
+        self.query_one("#sidebar").toggle_class("-hidden")
+
+    def action_filter(self) -> None:
+        self.query_one("#sidebar").remove_class("-hidden")
+        self.query_one("#filter", Input).focus()
+
+    @work(exit_on_error=False, group="modal")
+    async def action_search(self) -> None:
+        if self.history is None:
+            return
+        from claude_textual.ui.screens.search import SearchScreen
+
+        hit: SearchHit | None = await self.app.push_screen_wait(SearchScreen(self.history))
+        if hit is not None:
+            await self.open_conversation(hit.conversation_id, at_seq=hit.seq)
+
+    @work(exit_on_error=False, group="modal")
+    async def action_export(self) -> None:
+        if self.history is None or self.conversation_id is None:
+            self.say("Open a conversation to export it.", severity="warning")
+            return
+        from claude_textual.ui.screens.export import ExportScreen
+
+        result = await self.app.push_screen_wait(ExportScreen(self.history, self.conversation_id))
+        if result:
+            self.say(result)

@@ -1,15 +1,24 @@
-"""The conversation list: newest activity first; Enter or a click opens one."""
+"""The conversation list: newest activity first, one page at a time, managed from the keyboard.
+
+The list never touches the store: it asks for more pages and for actions with messages, and the
+screen answers.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from claude_textual.core.model import Conversation, utcnow
 from claude_textual.core.sanitize import inert
+
+PAGE = 200
+VIEW_TITLES = {"active": "Conversations", "archived": "Archived", "trash": "Trash"}
 
 
 def relative_time(when: datetime, now: datetime | None = None) -> str:
@@ -21,24 +30,68 @@ def relative_time(when: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
+def _label(conv: Conversation) -> Text:
+    label = Text(inert(conv.title) or "(untitled)", no_wrap=True, overflow="ellipsis")
+    meta = Text(f"{conv.message_count} msgs · {relative_time(conv.updated_at)} · {inert(conv.model)}",
+                style="dim", no_wrap=True, overflow="ellipsis")
+    return label.append("\n").append_text(meta)
+
+
 class ConversationList(OptionList):
+    BINDINGS = [
+        Binding("r", "act('rename')", "Rename"),
+        Binding("d,delete", "act('delete')", "Delete"),
+        Binding("a", "act('archive')", "Archive"),
+        Binding("u", "act('undo')", "Undo/restore"),
+        Binding("v", "act('view')", "View"),
+    ]
+
+    class Act(Message):
+        """The user asked for ``action`` on the highlighted conversation (None when there is none)."""
+
+        def __init__(self, action: str, conversation_id: str | None) -> None:
+            super().__init__()
+            self.action = action
+            self.conversation_id = conversation_id
+
+    class NeedMore(Message):
+        """The highlight is near the end of what is loaded: load the page after ``offset``."""
+
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
     def __init__(self) -> None:
         super().__init__(id="conversations")
-        self.border_title = "Conversations"
+        self.loaded = 0
+        self.exhausted = False
+        self.set_view("active", 0)
 
-    def show(self, conversations: list[Conversation], current: str | None) -> None:
-        self.clear_options()
-        for conv in conversations:
-            label = Text(inert(conv.title) or "(untitled)", no_wrap=True, overflow="ellipsis")
-            meta = Text(f"{conv.message_count} msgs · {relative_time(conv.updated_at)} · {inert(conv.model)}",
-                        style="dim", no_wrap=True, overflow="ellipsis")
-            label.append("\n").append_text(meta)
-            self.add_option(Option(label, id=conv.id))
-        if current is not None and self.get_option_index_or_none(current) is not None:
-            self.highlighted = self.get_option_index(current)
+    def set_view(self, view: str, total: int | None) -> None:
+        self.border_title = VIEW_TITLES[view]
+        self.border_subtitle = f"{total:,}" if total is not None else ""
 
-    def get_option_index_or_none(self, option_id: str) -> int | None:
-        try:
-            return self.get_option_index(option_id)
-        except Exception:
-            return None
+    def show(self, conversations: list[Conversation], current: str | None, *, append: bool = False) -> None:
+        highlighted = self.highlighted
+        if not append:
+            self.clear_options()
+            self.loaded = 0
+        self.add_options([Option(_label(c), id=c.id) for c in conversations])
+        self.loaded += len(conversations)
+        self.exhausted = len(conversations) < PAGE
+        if append:
+            self.highlighted = highlighted
+        elif current is not None:
+            try:
+                self.highlighted = self.get_option_index(current)
+            except OptionDoesNotExist:
+                pass
+
+    def action_act(self, action: str) -> None:
+        option = self.highlighted_option
+        self.post_message(self.Act(action, option.id if option else None))
+
+    def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if not self.exhausted and event.option_index >= self.loaded - 20:
+            self.exhausted = True  # until the page arrives
+            self.post_message(self.NeedMore(self.loaded))

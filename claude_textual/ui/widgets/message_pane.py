@@ -1,40 +1,140 @@
-"""The scrolling transcript: follows the end while a reply streams, until the user scrolls up."""
+"""The scrolling transcript.
+
+It shows a window of a conversation — usually its last messages — and asks for earlier ones when
+the user scrolls to the top, so a 1,000-message conversation opens at its end without reading the
+rest. It follows the end while a reply streams, until the user scrolls up. ``j``/``k`` select a
+message; ``c`` copies it and ``y`` copies a code block from it.
+"""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message as TextualMessage
+from textual.widget import Widget
 from textual.widgets import Static
 
+from claude_textual.core.codeblocks import CodeBlock, code_blocks
 from claude_textual.core.model import Message
 from claude_textual.ui.widgets.message import AssistantMessage, UserMessage
 
-SHOWN_MESSAGES = 100
-"""How many of a conversation's last messages are mounted when it opens."""
+WINDOW = 50
+"""How many messages are mounted when a conversation opens, and how many more each load adds."""
 
 WELCOME = (
     "Type a prompt below and press Ctrl+S to send it.\n"
-    "Esc stops a reply · Ctrl+N starts a new conversation · F2 shows or hides the list · Ctrl+Q quits."
+    "Esc stops a reply · Ctrl+N new conversation · Ctrl+F search · Ctrl+E export · F2 list · Ctrl+Q quit."
 )
+
+MessageWidget = UserMessage | AssistantMessage
+
+
+class Hint(Static):
+    """A line above or below the window saying what is not shown; clicking it loads that."""
+
+    def __init__(self, text: str, side: str) -> None:
+        super().__init__(text, classes=f"hint {side}", markup=False)
+        self.side = side
+
+    def on_click(self) -> None:
+        pane = self.parent
+        if isinstance(pane, MessagePane):
+            pane.request(self.side)
 
 
 class MessagePane(VerticalScroll):
+    BINDINGS = [
+        Binding("k", "select(-1)", "Prev msg", show=False),
+        Binding("j", "select(1)", "Next msg", show=False),
+        Binding("c", "copy_message", "Copy msg"),
+        Binding("y", "copy_code", "Copy code"),
+    ]
+
+    class NeedEarlier(TextualMessage):
+        def __init__(self, before_seq: int) -> None:
+            super().__init__()
+            self.before_seq = before_seq
+
+    class NeedLatest(TextualMessage):
+        """The window does not reach the end; show the conversation's end instead."""
+
+    class CopyText(TextualMessage):
+        def __init__(self, text: str, what: str) -> None:
+            super().__init__()
+            self.text = text
+            self.what = what
+
+    class PickCode(TextualMessage):
+        def __init__(self, blocks: list[CodeBlock]) -> None:
+            super().__init__()
+            self.blocks = blocks
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.earlier = 0
+        self.later = 0
+        self.selected: MessageWidget | None = None
+        self._asked = False
+
     def on_mount(self) -> None:
         self.anchor()
 
-    async def show(self, messages: list[Message]) -> None:
-        """Replace the transcript with ``messages`` (the last SHOWN_MESSAGES of them)."""
+    # ---- the window ------------------------------------------------------------------------------
+    def message_widgets(self) -> list[MessageWidget]:
+        return [w for w in self.children if isinstance(w, (UserMessage, AssistantMessage))]
+
+    async def show(self, messages: list[Message], *, earlier: int = 0, later: int = 0,
+                   focus_seq: int | None = None) -> None:
+        """Replace the transcript with ``messages``; ``earlier``/``later`` count those left out."""
+        self.earlier, self.later, self.selected, self._asked = earlier, later, None, False
         await self.remove_children()
-        hidden = len(messages) - SHOWN_MESSAGES
-        widgets = [message_widget(m) for m in messages[-SHOWN_MESSAGES:]]
-        if hidden > 0:
-            widgets.insert(0, Static(f"… {hidden} earlier messages not shown", classes="hint"))
+        widgets: list[Widget] = [message_widget(m) for m in messages]
         if not widgets:
-            widgets.append(Static(WELCOME, classes="hint", markup=False))
+            widgets.append(Static(WELCOME, classes="hint welcome", markup=False))
+        if earlier:
+            widgets.insert(0, Hint(f"▲ {earlier} earlier messages — scroll up or click to load", "earlier"))
+        if later:
+            widgets.append(Hint(f"▼ {later} later messages — click to jump to the latest", "later"))
         await self.mount_all(widgets)
-        self.anchor()
+        target = next((w for w in self.message_widgets() if w.message.seq == focus_seq), None)
+        if target is None:
+            self.anchor()
+        else:
+            self.release_anchor()
+            self.select(target)
+            self.call_after_refresh(target.scroll_visible, top=True, animate=False)
+
+    async def prepend(self, messages: list[Message], earlier: int) -> None:
+        """Add earlier messages above the window, keeping what is on screen where it was."""
+        first = self.message_widgets()[0] if self.message_widgets() else None
+        for hint in self.query(".earlier"):
+            await hint.remove()
+        offset = first.virtual_region.y - self.scroll_y if first else 0
+        widgets: list[Widget] = [message_widget(m) for m in messages]
+        self.earlier = earlier
+        if earlier:
+            widgets.insert(0, Hint(f"▲ {earlier} earlier messages — scroll up or click to load", "earlier"))
+        await self.mount_all(widgets, before=0)
+        self._asked = False
+        if first is not None:
+            self.call_after_refresh(lambda: self.scroll_to(y=first.virtual_region.y - offset, animate=False,
+                                                           immediate=True))
+
+    def request(self, side: str) -> None:
+        if side == "later":
+            self.post_message(self.NeedLatest())
+        elif self.earlier and not self._asked:
+            self._asked = True
+            widgets = self.message_widgets()
+            self.post_message(self.NeedEarlier(widgets[0].message.seq if widgets else 0))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old and self.earlier:
+            self.request("earlier")
 
     async def add(self, message: Message) -> None:
-        for hint in self.query(".hint"):
+        for hint in self.query(".welcome"):
             await hint.remove()
         await self.mount(message_widget(message))
         self.anchor()  # a new turn brings the view back to the end
@@ -51,6 +151,47 @@ class MessagePane(VerticalScroll):
                 return widget
         return None
 
+    # ---- selection and copying -----------------------------------------------------------------
+    def select(self, widget: MessageWidget | None) -> None:
+        if self.selected is not None:
+            self.selected.remove_class("-selected")
+        self.selected = widget
+        if widget is not None:
+            widget.add_class("-selected")
 
-def message_widget(message: Message) -> UserMessage | AssistantMessage:
+    def action_select(self, step: int) -> None:
+        widgets = self.message_widgets()
+        if not widgets:
+            return
+        if self.selected in widgets:
+            index = max(0, min(len(widgets) - 1, widgets.index(self.selected) + step))
+        else:
+            index = len(widgets) - 1 if step < 0 else 0
+        self.select(widgets[index])
+        self.release_anchor()
+        widgets[index].scroll_visible(animate=False)
+
+    def _target(self) -> MessageWidget | None:
+        if self.selected is not None:
+            return self.selected
+        widgets = self.message_widgets()
+        return widgets[-1] if widgets else None
+
+    def action_copy_message(self) -> None:
+        target = self._target()
+        if target is not None:
+            self.post_message(self.CopyText(target.message.text(), "message"))
+
+    def action_copy_code(self) -> None:
+        target = self._target()
+        blocks = code_blocks(target.message.text()) if target is not None else []
+        if len(blocks) == 1:
+            self.post_message(self.CopyText(blocks[0].code, "code block"))
+        elif blocks:
+            self.post_message(self.PickCode(blocks))
+        else:
+            self.notify("No code block in that message.", severity="warning")
+
+
+def message_widget(message: Message) -> MessageWidget:
     return AssistantMessage(message) if message.role == "assistant" else UserMessage(message)

@@ -1,0 +1,150 @@
+"""Small modal dialogs: a yes/no confirmation and a one-line text prompt (for renaming).
+
+Questions and values often hold conversation titles (model or user text), so they are made inert and
+shown without markup.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from claude_textual.core.sanitize import inert
+
+_DIALOG_CSS = """
+{name} {{
+    align: center middle;
+    background: $background 60%;
+}}
+{name} > .dialog {{
+    width: 64;
+    max-width: 90%;
+    height: auto;
+    border: round $accent;
+    border-title-color: $text;
+    background: $surface;
+    padding: 1 2;
+}}
+{name} .dialog-text {{
+    width: 100%;
+    margin-bottom: 1;
+}}
+{name} .dialog-hint {{
+    color: $text-muted;
+    height: auto;
+}}
+{name} .dialog-hint.-error {{
+    color: $error;
+}}
+{name} .dialog-buttons {{
+    width: 100%;
+    height: auto;
+    margin-top: 1;
+    align-horizontal: right;
+}}
+{name} .dialog-buttons Button {{
+    margin-left: 1;
+}}
+"""
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask ``question``; True for y / Enter / the confirm button, False for n / Esc / Cancel."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="ConfirmScreen")
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "Cancel"),
+        Binding("enter", "answer(True)", "Confirm", show=False),
+    ]
+
+    def __init__(self, question: str, confirm_label: str = "Delete", *, title: str = "Confirm",
+                 destructive: bool = True) -> None:
+        super().__init__()
+        self.question = question
+        self.confirm_label = confirm_label
+        self.title_text = title
+        self.destructive = destructive
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = Content(inert(self.title_text))
+            yield Static(inert(self.question), classes="dialog-text", markup=False)
+            yield Static("y or Enter to confirm · n or Esc to cancel", classes="dialog-hint", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Content(inert(self.confirm_label)), id="confirm",
+                             variant="error" if self.destructive else "primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class TextPromptScreen(ModalScreen[str | None]):
+    """Ask for one line of text, prefilled with ``value``; the stripped text on Enter, None on Esc."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="TextPromptScreen")
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", *, placeholder: str = "", allow_empty: bool = False,
+                 accept_label: str = "OK") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.allow_empty = allow_empty
+        self.accept_label = accept_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = Content(inert(self.title_text))
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static("Enter to accept · Esc to cancel", id="prompt-hint", classes="dialog-hint", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Content(inert(self.accept_label)), id="accept", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-input", Input).focus()
+
+    @on(Input.Submitted, "#prompt-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.accept()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "accept":
+            self.accept()
+        else:
+            self.dismiss(None)
+
+    def accept(self) -> None:
+        text = self.query_one("#prompt-input", Input).value.strip()
+        if not text and not self.allow_empty:
+            hint = self.query_one("#prompt-hint", Static)
+            hint.update("Enter some text, or press Esc to cancel.")
+            hint.add_class("-error")
+            self.query_one("#prompt-input", Input).focus()
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
