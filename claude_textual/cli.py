@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claude_textual import __version__
-from claude_textual.config import default_config_path, default_db_path, load_settings
+from claude_textual.config import default_config_path, default_db_path, load_settings, write_private
 
 if TYPE_CHECKING:
     from claude_textual.store.history import History
@@ -109,11 +109,7 @@ def _export(args: argparse.Namespace, db: Path) -> int:
     assert conversation is not None
     text = to_json(conversation, history.load_messages(conversation_id)) + "\n"
     if args.output:
-        from claude_textual.config import private_dir
-
-        private_dir(args.output.parent if str(args.output.parent) else Path("."))
-        args.output.touch(mode=0o600)
-        args.output.write_text(text, encoding="utf-8")
+        write_private(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -131,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         command = {"export": _export, "list": _list, "search": _search}[args.command]
         try:
             return command(args, db)
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             print(f"claude-textual: {exc}", file=sys.stderr)
             return 1
 

@@ -56,8 +56,8 @@ def build_messages(history: list[Message]) -> list[dict[str, Any]]:
                     for t in pending if t["id"] not in answered]
             blocks = owed + blocks
             pending = []
-        else:
-            pending = [b for b in blocks if b.get("type") == "tool_use"]
+        else:  # consecutive assistant messages merge into one turn, so their tool calls add up
+            pending += [b for b in blocks if b.get("type") == "tool_use"]
         if not blocks:
             continue
         if turns and turns[-1]["role"] == message.role:

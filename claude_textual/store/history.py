@@ -133,7 +133,7 @@ class History:
                     raise StoreError("There are no conversations yet.")
                 return found
             matches = session.exec(
-                select(ConversationRow.id).where(col(ConversationRow.id).startswith(ref)).limit(2)
+                select(ConversationRow.id).where(col(ConversationRow.id).startswith(ref, autoescape=True)).limit(2)
             ).all()
         if len(matches) != 1:
             raise StoreError(f"No conversation matches {ref!r}." if not matches else f"{ref!r} is ambiguous.")
