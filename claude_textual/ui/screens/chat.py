@@ -41,7 +41,7 @@ class ChatScreen(Screen):
         Binding("escape", "cancel", "Stop reply"),
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+f", "search", "Search"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+e", "export", "Export", priority=True),  # the TextArea uses ctrl+e (End works there)
         Binding("f2", "toggle_list", "List"),
         Binding("slash", "filter", "Filter", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),

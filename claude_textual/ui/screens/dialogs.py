@@ -1,4 +1,4 @@
-"""Small modal dialogs: a yes/no confirmation and a one-line text prompt (for renaming).
+"""Small modal dialogs: a yes/no confirmation, a one-line text prompt (for renaming), a pick-one list.
 
 Questions and values often hold conversation titles (model or user text), so they are made inert and
 shown without markup.
@@ -6,13 +6,15 @@ shown without markup.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from claude_textual.core.sanitize import inert
 
@@ -145,6 +147,57 @@ class TextPromptScreen(ModalScreen[str | None]):
             self.query_one("#prompt-input", Input).focus()
             return
         self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[int | None]):
+    """Pick one of ``choices``: the index on Enter, a click or its number key (1-9); None on Esc."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="ChoiceScreen") + """
+    ChoiceScreen #choices {
+        height: auto;
+        max-height: 16;
+        border: none;
+        background: $surface;
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")] + [
+        Binding(str(n), f"choose({n - 1})", str(n), show=False) for n in range(1, 10)
+    ]
+
+    def __init__(self, title: str, choices: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = Content(inert(self.title_text))
+            options = []
+            for n, choice in enumerate(self.choices, 1):
+                label = Text(f"{n}. " if n < 10 else "   ", style="dim", no_wrap=True, overflow="ellipsis")
+                label.append(inert(choice), style="")
+                options.append(Option(label))
+            yield OptionList(*options, id="choices")
+            yield Static("Enter or a number to choose · Esc to cancel", classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        choices.focus()
+        if self.choices:
+            choices.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#choices")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option_index)
+
+    def action_choose(self, index: int) -> None:
+        if 0 <= index < len(self.choices):
+            self.dismiss(index)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -78,7 +78,8 @@ def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # mode 0600
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        # errors="replace": a lone surrogate from stored JSON must not make the save fail
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as out:
             out.write(text)
         os.chmod(temp, 0o600)
         os.replace(temp, path)
@@ -128,6 +129,7 @@ class ExportScreen(ModalScreen[str | None]):
         background: $boost;
     }
     ExportScreen #export-format RadioButton {
+        width: auto;
         margin-right: 3;
     }
     ExportScreen #export-message {
@@ -188,10 +190,10 @@ class ExportScreen(ModalScreen[str | None]):
             box.border_title = "Export conversation"
             yield Static("", id="export-title", markup=False)
             with RadioSet(id="export-format"):
-                for fmt, (label, ext, key) in FORMATS.items():
-                    yield RadioButton(Text(f"{label} (.{ext}, {key})"), value=fmt == self.fmt, id=f"fmt-{fmt}")
+                for fmt, (label, _ext, key) in FORMATS.items():
+                    yield RadioButton(Text(f"{label} ({key})"), value=fmt == self.fmt, id=f"fmt-{fmt}")
             yield Label("Save to")
-            yield Input(id="export-path", placeholder="file path")
+            yield Input(id="export-path", placeholder="file path", select_on_focus=False)
             yield Static("", id="export-message", markup=False)
             with Horizontal(id="export-buttons"):
                 yield Button("Save", id="export-save", variant="primary")
@@ -307,8 +309,8 @@ class ExportScreen(ModalScreen[str | None]):
         if path is not None:
             try:
                 write_private(path, text)
-            except OSError as exc:
-                reason = exc.strerror or str(exc)
+            except Exception as exc:  # permission denied, not a directory, disk full: shown, not raised
+                reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
                 self.post_message(self.Done(action, fmt, text, path, f"Could not save to {path}: {reason}"))
                 return
         self.post_message(self.Done(action, fmt, text, path))
@@ -324,7 +326,7 @@ class ExportScreen(ModalScreen[str | None]):
             return
         label = FORMATS[message.fmt][0]
         if message.action == "save" and message.path is not None:
-            size = human_size(len(message.text.encode("utf-8")))
+            size = human_size(len(message.text.encode("utf-8", errors="replace")))
             self.dismiss(f"Saved the {label} transcript to {message.path} ({size}).")
         else:
             self.dismiss(f"{copy_text(self.app, message.text)} — the {label} transcript.")

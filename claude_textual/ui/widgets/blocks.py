@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
@@ -95,7 +96,7 @@ class PanelView(Coalescing, Collapsible):
 
     def __init__(self, title: str, body: str, *, collapsed: bool, classes: str) -> None:
         self._body = Static(inert(body), markup=False, classes="panel-body")
-        super().__init__(self._body, title=inert(title), collapsed=collapsed, classes=classes)
+        super().__init__(self._body, title=escape(inert(title)), collapsed=collapsed, classes=classes)
         self._pending, self._flush_scheduled = [], False
         self._text = body
 

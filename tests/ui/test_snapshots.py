@@ -1,0 +1,49 @@
+"""What the chat screen looks like after a real two-turn tool exchange (thinking, tool call, result, answer).
+
+Update with ``pytest tests/ui/test_snapshots.py --snapshot-update``; set ``CLAUDE_TEXTUAL_SCREENSHOTS=1`` to also
+write ``screenshots/chat.svg``. Timings vary from run to run, so once the replies have settled the footers are
+re-shown with fixed timings and the prompt's cursor stops blinking; the list's relative time is "just now", as
+the screenshot follows the reply at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from claude_textual.ui.widgets.conversation_list import ConversationList
+from claude_textual.ui.widgets.prompt import PromptBox
+from tests.conftest import fixture_reply
+from tests.ui.uihelpers import SIZE, assistants, idle, ready, send, wait_for
+
+PROMPT = "Use the fixed_version tool. Then tell me the version and make one short joke about it."
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+async def settle_tool_exchange(pilot) -> None:
+    app = pilot.app
+    await ready(pilot)
+    await send(pilot, PROMPT, typed=False)
+    await wait_for(pilot, lambda: len(assistants(app)) == 2 and idle(app), what="both replies")
+    listing = app.screen.query_one(ConversationList)
+    await wait_for(pilot, lambda: listing.option_count == 1 and "4 msgs" in str(listing.get_option_at_index(0).prompt),
+                   what="the list to show the finished conversation")
+    # freeze what varies between runs: time to first token and duration in every reply footer
+    for n, reply in enumerate(assistants(app)):
+        usage = reply.message.usage
+        assert usage is not None and usage.duration_ms is not None
+        usage.ttft_ms, usage.duration_ms = 400 + 100 * n, 1700 + 100 * n
+        await reply.close(reply.message, None)  # settling is idempotent: this re-shows the footer only
+    app.screen.query_one(PromptBox).cursor_blink = False  # a blinking cursor is on or off at random
+    await pilot.pause()
+    assert "first token 0.4s · 1.7s" in str(assistants(app)[0].query_one(".reply-footer").visual)
+    if os.environ.get("CLAUDE_TEXTUAL_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(exist_ok=True)
+        app.save_screenshot("chat.svg", str(SCREENSHOTS))
+
+
+def test_chat_after_tool_exchange(api, make_app, snap_compare):
+    """Thinking collapsed, the tool call with its input, our error result, the answer; usage in the footers."""
+    api.then(fixture_reply("real_thinking_tool_use_turn1.sse"), fixture_reply("real_thinking_tool_use_turn2.sse"))
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle_tool_exchange)
+    assert len(api.requests) == 2
