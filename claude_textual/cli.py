@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="print a conversation", parents=[_paths(True)])
     export.add_argument("id", nargs="?", help="conversation id or unique prefix")
     export.add_argument("--last", action="store_true", help="the most recently active conversation")
-    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("--format", choices=["json", "md", "html"], default="json")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     listing = sub.add_parser("list", help="list conversations, most recent first", parents=[_paths(True)])
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -52,7 +52,27 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query", help='words to find (all must match; "quote a phrase")')
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--limit", type=int, default=20, help="at most this many hits (default 20)")
+    importing = sub.add_parser("import", help="import our JSON exports or a claude.ai data export",
+                               parents=[_paths(True)])
+    importing.add_argument("paths", nargs="+", type=Path, metavar="FILE",
+                           help="our JSON export, claude.ai conversations.json, or its .zip")
     return parser
+
+
+def _import(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.core.sanitize import inert
+    from claude_textual.store.history import History
+    from claude_textual.transcripts.importer import import_path
+
+    history = History(db)
+    failed = False
+    for path in args.paths:
+        report = import_path(history, path)
+        print(f"{inert(str(path))}: {report.summary()}")
+        for name, reason in report.failed:
+            print(f"  failed: {inert(name)}: {inert(reason)}", file=sys.stderr)
+        failed = failed or not report.ok
+    return 1 if failed else 0
 
 
 def _open_history(db: Path) -> History:
@@ -101,13 +121,14 @@ def _search(args: argparse.Namespace, db: Path) -> int:
 
 
 def _export(args: argparse.Namespace, db: Path) -> int:
-    from claude_textual.transcripts.export import to_json
+    from claude_textual.transcripts.export import render
 
     history = _open_history(db)
     conversation_id = history.resolve("last" if args.last else args.id)
     conversation = history.get_conversation(conversation_id)
     assert conversation is not None
-    text = to_json(conversation, history.load_messages(conversation_id)) + "\n"
+    text = render(args.format, conversation, history.load_messages(conversation_id))
+    text = text if text.endswith("\n") else text + "\n"
     if args.output:
         write_private(args.output, text)
     else:
@@ -124,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is not None:
         from claude_textual.store.engine import StoreError
 
-        command = {"export": _export, "list": _list, "search": _search}[args.command]
+        command = {"export": _export, "list": _list, "search": _search, "import": _import}[args.command]
         try:
             return command(args, db)
         except (StoreError, OSError) as exc:

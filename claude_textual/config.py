@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
@@ -20,12 +21,20 @@ def private_dir(path: Path) -> Path:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` as a file only its owner can read, whether or not it existed."""
+    """Write ``text`` to ``path`` readable by the owner only (0600), atomically; parents are created."""
+    import tempfile
+
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # mode 0600
+    try:
+        # errors="replace": a lone surrogate from stored JSON must not make the save fail
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def data_dir() -> Path:

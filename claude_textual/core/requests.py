@@ -25,7 +25,16 @@ def request_block(block: Block) -> Block | None:
         return None
     if kind == "thinking" and not block.get("signature"):
         return None
-    return {k: v for k, v in block.items() if v is not None and k not in _RESPONSE_ONLY}
+    sent = {k: v for k, v in block.items() if v is not None and k not in _RESPONSE_ONLY}
+    if kind == "text" and "citations" in sent:
+        # imported transcripts may hold web citations without the index the API needs back
+        citations = [c for c in sent["citations"]
+                     if c.get("type") != "web_search_result_location" or c.get("encrypted_index")]
+        if citations:
+            sent["citations"] = citations
+        else:
+            del sent["citations"]
+    return sent
 
 
 def tool_result(tool_use: Block, text: str, *, is_error: bool) -> Block:
@@ -57,6 +66,7 @@ def build_messages(history: list[Message]) -> list[dict[str, Any]]:
             blocks = owed + blocks
             pending = []
         else:  # consecutive assistant messages merge into one turn, so their tool calls add up
+            blocks = [b for b in blocks if b.get("type") != "tool_result"]  # only users send results
             pending += [b for b in blocks if b.get("type") == "tool_use"]
         if not blocks:
             continue

@@ -121,7 +121,8 @@ class Sources:
 
     def markers(self, block: Block) -> list[int]:
         numbers: list[int] = []
-        for citation in block.get("citations") or []:
+        citations = block.get("citations")
+        for citation in citations if isinstance(citations, list) else []:
             number = self.cite(citation)
             if number is not None and number not in numbers:
                 numbers.append(number)
@@ -134,14 +135,16 @@ def with_marker(text: str, marker: str) -> str:
     return stripped + marker + text[len(stripped):]
 
 
+_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
+
+
 def tool_names(messages: list[Message]) -> dict[str, str]:
     """Tool call id -> tool name, over the whole conversation, to label the results."""
     names: dict[str, str] = {}
     for message in messages:
         for block in message.content:
-            if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
-                if isinstance(block.get("id"), str):
-                    names[block["id"]] = str(block.get("name") or "?")
+            if isinstance(block, dict) and block.get("type") in _CALLS and isinstance(block.get("id"), str):
+                names[block["id"]] = str(block.get("name") or "?")
     return names
 
 

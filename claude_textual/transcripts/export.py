@@ -45,3 +45,18 @@ def conversation_dict(conversation: Conversation, messages: list[Message]) -> di
 def to_json(conversation: Conversation, messages: list[Message]) -> str:
     text = json.dumps(conversation_dict(conversation, messages), indent=2, ensure_ascii=False)
     return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def render(fmt: str, conversation: Conversation, messages: list[Message]) -> str:
+    """The conversation as ``fmt`` text: ``json``, ``md`` (or ``markdown``) or ``html``."""
+    if fmt in ("md", "markdown"):
+        from claude_textual.transcripts.markdown import to_markdown
+
+        return to_markdown(conversation, messages)
+    if fmt == "html":
+        from claude_textual.transcripts.html import to_html
+
+        return to_html(conversation, messages)
+    if fmt == "json":
+        return to_json(conversation, messages)
+    raise ValueError(f"unknown export format {fmt!r}")

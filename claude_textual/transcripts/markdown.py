@@ -34,6 +34,7 @@ from claude_textual.transcripts._render import (
 
 _BACKTICKS = re.compile(r"`+")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_END_MARKER = re.compile(r"\[(\d+)\]$")
 _DETAILS_END = re.compile(r"</(details)", re.IGNORECASE)
 _NOTABLE_STOPS = {"max_tokens": "the reply hit the max_tokens limit", "refusal": "Claude declined to answer",
                   "pause_turn": "the server paused the turn", "model_context_window_exceeded":
@@ -90,8 +91,8 @@ def _text_run(blocks: list[Block], sources: Sources) -> str:
         numbers = sources.markers(block)
         if numbers:
             text = with_marker(text, "".join(f"[{n}]" for n in numbers))
-        if pieces and pieces[-1].endswith("]") and text[:1] in ("(", "[") and re.search(r"\[\d+\]$", pieces[-1]):
-            pieces[-1] = re.sub(r"\[(\d+)\]$", r"\\[\1]", pieces[-1])  # so "[1](" is no link
+        if pieces and text[:1] in ("(", "[") and _END_MARKER.search(pieces[-1]):
+            pieces[-1] = _END_MARKER.sub(r"\\[\1]", pieces[-1])  # so "[1](" makes no link
         pieces.append(text)
     return "".join(pieces).strip("\n")
 
@@ -122,7 +123,8 @@ def _result_content(content: Any) -> list[str]:
             parts.append(fence(as_text(item.get("text")), "text"))
         elif kind == "image":
             source = item.get("source") if isinstance(item.get("source"), dict) else {}
-            parts.append(f"_[image{': ' + escape_inline(source.get('media_type')) if source.get('media_type') else ''}]_")
+            media = f": {escape_inline(source['media_type'])}" if source.get("media_type") else ""
+            parts.append(f"_[image{media}]_")
         else:
             parts.append(_json(item))
     return parts or ["_(empty result)_"]
@@ -214,5 +216,6 @@ def to_markdown(conversation: Conversation, messages: list[Message]) -> str:
     if conversation.system:
         parts.append(f"**System prompt**\n\n{fence(conversation.system, 'text')}")
     parts.extend(_message(m, conversation, names) for m in messages)
-    parts.append("## Totals\n\n" + "\n".join(f"- {label}: {value}" for label, value in Totals.of(messages).rows()))
+    totals = "\n".join(f"- {label}: {value}" for label, value in Totals.of(messages).rows())
+    parts.append(f"## Totals\n\n{totals}")
     return inert("\n\n".join(parts) + "\n")

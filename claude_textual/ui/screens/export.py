@@ -7,10 +7,7 @@ path, permission denied) are shown in the dialog, which stays open.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,8 +20,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
+from claude_textual.config import write_private
 from claude_textual.core.model import Conversation
 from claude_textual.core.sanitize import inert
+from claude_textual.transcripts import export
 from claude_textual.ui.clipboard import copy_text
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ def default_path(conversation: Conversation, fmt: str, directory: Path | None = 
 
 
 def resolve_path(text: str, directory: Path | None = None) -> Path:
-    path = Path(os.path.expanduser(text.strip()))
+    path = Path(text.strip()).expanduser()
     return path if path.is_absolute() else (directory or Path.cwd()) / path
 
 
@@ -59,34 +58,7 @@ def render(history: History, conversation_id: str, fmt: str) -> str:
     conversation = history.get_conversation(conversation_id)
     if conversation is None:
         raise LookupError("This conversation no longer exists.")
-    messages = history.load_messages(conversation_id)
-    if fmt == "markdown":
-        from claude_textual.transcripts.markdown import to_markdown
-
-        return to_markdown(conversation, messages)
-    if fmt == "html":
-        from claude_textual.transcripts.html import to_html
-
-        return to_html(conversation, messages)
-    from claude_textual.transcripts.export import to_json
-
-    return to_json(conversation, messages)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only (0600), atomically; parents are created."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # mode 0600
-    try:
-        # errors="replace": a lone surrogate from stored JSON must not make the save fail
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as out:
-            out.write(text)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    return export.render(fmt, conversation, history.load_messages(conversation_id))
 
 
 def human_size(size: int) -> str:
