@@ -21,6 +21,8 @@ WORDS = [f"{a}{b}" for a in ("al", "be", "co", "de", "ex", "fo", "ga", "hy", "in
                              "op", "pa", "qu", "ro", "si", "tu", "ul", "ve", "wa", "xy", "yo", "ze")
          for b in ("ment", "tion", "ly", "ness", "ing", "er", "ous", "able", "ity", "ism", "ize", "ward", "ful",
                    "less", "ship", "hood", "dom", "ery", "ette", "ine")]
+SENTINEL = "END-OF-LONGEST"
+"""The last message of the longest conversation ends with this, so a benchmark can see it painted."""
 CODE = "```python\ndef handler(event):\n    return {'status': 200, 'body': event['payload']}\n```"
 
 
@@ -71,6 +73,8 @@ def build(path: Path, conversations: int, messages: int, longest: int, seed: int
                     usage = {"input_tokens": 100 + seq * 40, "output_tokens": len(text) // 4}
                     usage_rows.append((msg_id, conv_id, "req_bench", "claude-sonnet-4-6", usage["input_tokens"],
                                        usage["output_tokens"], json.dumps(usage), when))
+                if count == longest and seq == count - 1:
+                    blocks[-1]["text"] += "\n\n" + SENTINEL
                 for idx, block in enumerate(blocks):
                     block_rows.append((msg_id, idx, block["type"], json.dumps(block)))
             conn.executemany(

@@ -171,4 +171,4 @@ def main(argv: list[str] | None = None) -> int:
         resume=args.resume,
     )
     app.run()
-    return 0
+    return app.return_code or 0

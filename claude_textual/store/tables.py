@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -28,7 +28,10 @@ class ConversationRow(SQLModel, table=True):
 
 class MessageRow(SQLModel, table=True):
     __tablename__ = "message"
-    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),
+        Index("ix_message_streaming", "status", sqlite_where=text("status = 'streaming'")),
+    )
 
     id: str = Field(primary_key=True)
     conversation_id: str = Field(

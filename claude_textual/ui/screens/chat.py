@@ -7,6 +7,7 @@ here are the one place that changes widgets.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -75,8 +76,7 @@ class ChatScreen(Screen):
         status.model, status.demo = self.app.model, self.app.demo
         status.state = "opening history…"
         self.query_one(PromptBox).focus()
-        self.open_history()
-        self.call_after_refresh(self.preload_sdk)
+        self.call_after_refresh(self.open_history)  # the first frame comes first
         for warning in self.app.settings.warnings:
             self.say(warning, title="config.toml", severity="warning", timeout=10)
 
@@ -98,10 +98,9 @@ class ChatScreen(Screen):
             return
         self.post_message(HistoryOpened(history, recovered))
 
-    @work(thread=True, exit_on_error=False, group="sdk")
     def preload_sdk(self) -> None:
-        """Import the SDK off the UI thread once the first frame is up, so the first send is quick."""
-        self.app.client()
+        """Import the SDK off the UI thread once the first frame is up; quitting never waits for it."""
+        threading.Thread(target=self.app.client, name="sdk-preload", daemon=True).start()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="list")
     def load_conversations(self, offset: int = 0) -> None:
@@ -122,6 +121,7 @@ class ChatScreen(Screen):
     # ---- handlers: history and list --------------------------------------------------------------
     async def on_history_opened(self, message: HistoryOpened) -> None:
         self.history = message.history
+        self.preload_sdk()
         self.query_one(StatusBar).state = ""
         if message.recovered:
             self.say(f"{message.recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")

@@ -1,4 +1,5 @@
-"""Full-text search over content blocks (FTS5, trigram, kept current by triggers) and a trash.
+"""Full-text search over content blocks (FTS5, trigram, kept current by triggers), a trash, and an
+index of replies still marked streaming.
 
 Revision ID: 0002
 Revises: 0001
@@ -33,6 +34,8 @@ def upgrade() -> None:
     with op.batch_alter_table("conversation") as batch:
         batch.add_column(sa.Column("deleted_at", sa.DateTime(), nullable=True))
     op.create_index("ix_conversation_deleted_updated", "conversation", ["deleted_at", "updated_at"])
+    # finds replies a crashed process left 'streaming' without scanning every message at start-up
+    op.create_index("ix_message_streaming", "message", ["status"], sqlite_where=sa.text("status = 'streaming'"))
     op.execute("CREATE VIRTUAL TABLE block_fts USING fts5(text, tokenize = 'trigram')")
     new = BLOCK_TEXT.format(row="new")
     op.execute(f"""
@@ -57,6 +60,7 @@ def downgrade() -> None:
     for trigger in ("block_fts_insert", "block_fts_update", "block_fts_delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DROP TABLE IF EXISTS block_fts")
+    op.drop_index("ix_message_streaming", "message")
     op.drop_index("ix_conversation_deleted_updated", "conversation")
     with op.batch_alter_table("conversation") as batch:
         batch.drop_column("deleted_at")

@@ -1,0 +1,176 @@
+"""History at scale: start-up, opening the longest conversation, search and list on a big database.
+
+    python bench/history.py [--db PATH] [--conversations 10000] [--messages 500000] [--runs 5]
+
+Builds the database with ``bench/build_history.py`` unless ``--db`` names one it built before, then
+prints a table:
+
+- first frame of the installed app in a 120x40 pty, with that database and with an empty one
+  (runs interleaved, medians, and their ratio);
+- opening the longest conversation with ``--resume``: time from the first frame until its last
+  message (which ends with a sentinel) is painted;
+- search latency, median and p90 over many queries (single words, pairs, phrases, code, misses);
+- ``list`` latency: one page of the conversation list in-process, and the ``claude-textual list``
+  command end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import random
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from build_history import SENTINEL, WORDS, build  # noqa: E402
+from startup import COLUMNS, LINES, environment, frame_at, installed_command  # noqa: E402
+
+
+def pty_run(argv: list[str], env: dict[str, str], until: bytes | None, deadline: float = 30.0
+            ) -> tuple[float, float | None]:
+    """Seconds to the first frame, and to ``until`` appearing on the terminal (None: not asked)."""
+    import fcntl
+    import termios
+
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    buffer, first, found = b"", None, None
+    try:
+        while time.perf_counter() - started < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                buffer += chunk
+                now = time.perf_counter() - started
+                if first is None and frame_at(buffer) is not None:
+                    first = now
+                if first is not None and until is not None and found is None and until in buffer:
+                    found = now
+            if first is not None and (until is None or found is not None):
+                break
+        os.write(fd, b"\x11")  # Ctrl+Q
+        end = time.time() + 5
+        while time.time() < end:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    if not os.read(fd, 65536):
+                        break
+                except OSError:
+                    break
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+    if first is None:
+        raise RuntimeError("the app did not draw its first frame")
+    return first, found
+
+
+def median_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:8.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="a database built earlier by this script (reused)")
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=500_000)
+    parser.add_argument("--longest", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--queries", type=int, default=100)
+    args = parser.parse_args()
+
+    from claude_textual.store.history import History
+
+    with tempfile.TemporaryDirectory(prefix="ct-history-") as name:
+        tmp = Path(name)
+        db = args.db or tmp / "big.db"
+        if not db.exists():
+            info = build(db, args.conversations, args.messages, args.longest)
+            print(f"built {info['conversations']:,} conversations / {info['messages']:,} messages "
+                  f"({info['megabytes']} MB) in {info['seconds']} s")
+        history = History(db)
+        longest = history.list_conversations(1)[0].id  # the builder gives the longest the newest activity
+        conversations = history.count_conversations()
+        (tmp / "home").mkdir()
+        config = tmp / "config.toml"
+        config.write_text("max_retries = 0\n")
+        env = environment(tmp)
+        command = installed_command()
+
+        def app(database: Path, *extra: str) -> list[str]:
+            return [command, "--db", str(database), "--config", str(config), *extra]
+
+        empty, big, opened = [], [], []
+        pty_run(app(tmp / "empty.db"), env, None)  # warm-up, creates the empty db
+        pty_run(app(db), env, None)
+        for _ in range(args.runs):
+            empty.append(pty_run(app(tmp / "empty.db"), env, None)[0])
+            big.append(pty_run(app(db), env, None)[0])
+            first, painted = pty_run(app(db, "--resume", longest), env, SENTINEL.encode())
+            if painted is not None:
+                opened.append(painted - first)
+
+        rng = random.Random(3)
+        queries = ([rng.choice(WORDS) for _ in range(args.queries // 2)]
+                   + [f"{rng.choice(WORDS)} {rng.choice(WORDS)}" for _ in range(args.queries // 4)]
+                   + [f'"{rng.choice(WORDS)} {rng.choice(WORDS)}"' for _ in range(args.queries // 8)]
+                   + ["handler(event)", "'status': 200", "nothing-matches-this", SENTINEL])
+        search_ms = []
+        for query in queries:
+            began = time.perf_counter()
+            history.search(query, 20)
+            search_ms.append((time.perf_counter() - began) * 1000)
+        list_ms = []
+        for _ in range(20):
+            began = time.perf_counter()
+            history.list_conversations(200)
+            list_ms.append((time.perf_counter() - began) * 1000)
+        cli_ms = []
+        for _ in range(args.runs):
+            began = time.perf_counter()
+            subprocess.run([command, "list", "--limit", "50", "--db", str(db)], capture_output=True, check=True)
+            cli_ms.append((time.perf_counter() - began) * 1000)
+        history.close()
+
+    search_ms.sort()
+    print(f"history at scale: {conversations:,} conversations, longest {args.longest:,} messages "
+          f"({args.runs} interleaved runs, medians)")
+    print(f"{'first frame, empty database':<44}{median_ms(empty)}")
+    print(f"{'first frame, big database':<44}{median_ms(big)}   ratio {statistics.median(big) / statistics.median(empty):.2f}x")
+    if opened:
+        print(f"{'open longest: first frame -> last msg painted':<44}{median_ms(opened)}")
+    else:
+        print("open longest: the last message was not seen on screen")
+    print(f"{f'search ({len(search_ms)} queries): median':<44}{statistics.median(search_ms):8.1f} ms   "
+          f"p90 {search_ms[int(len(search_ms) * 0.9)]:.1f} ms   max {search_ms[-1]:.1f} ms")
+    print(f"{'list: one page of 200, in-process':<44}{statistics.median(list_ms):8.1f} ms")
+    print(f"{'list: `claude-textual list` end to end':<44}{statistics.median(cli_ms):8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
