@@ -66,7 +66,9 @@ async def test_send_and_stream_a_recorded_reply(api, make_app, db_path):
         assert app.screen.query_one(PromptBox).text == ""
 
     [messages] = stored(db_path).values()
-    assert [(m.role, m.status) for m in messages] == [("user", Status.COMPLETE), ("assistant", Status.COMPLETE)]
+    assert [(m.role, m.status) for m in messages] == [
+        ("user", Status.COMPLETE), ("assistant", Status.COMPLETE),
+    ]
     assert messages[0].text() == "hello"
     assert messages[1].text() == text["text"]
     assert messages[1].stop_reason == "end_turn"
@@ -81,8 +83,7 @@ async def test_reply_is_visible_while_it_streams(api, make_app):
         await ready(pilot)
         await send(pilot, "stream please")
         reply = (await wait_for(pilot, lambda: assistants(app), what="the reply opens"))[0]
-        view = await wait_for(pilot, lambda: reply.query(ThinkingView).first() if reply.query(ThinkingView) else None,
-                              what="the thinking panel")
+        view = (await wait_for(pilot, lambda: reply.query(ThinkingView), what="the thinking panel")).first()
         status = app.screen.query_one(StatusBar)
         samples = []  # (thinking shown, panel title, expanded, text shown, status bar state, footer)
         while reply.streaming:
@@ -202,23 +203,26 @@ async def test_escape_before_the_first_token(api, make_app, db_path):
         assert assistants(app)[-1].message.status is Status.COMPLETE
 
     [messages] = stored(db_path).values()
+    answer = fixture_blocks("docs_basic_text.sse")[0]["text"]
     assert [(m.role, m.status, m.text()) for m in messages] == [
         ("user", Status.COMPLETE, "wait"), ("assistant", Status.INTERRUPTED, ""),
-        ("user", Status.COMPLETE, "and now?"), ("assistant", Status.COMPLETE, fixture_blocks("docs_basic_text.sse")[0]["text"]),
+        ("user", Status.COMPLETE, "and now?"), ("assistant", Status.COMPLETE, answer),
     ]
     # the empty reply is not sent back: the API sees the two prompts as one user turn
     assert [t["role"] for t in api.requests[1].body["messages"]] == ["user"]
 
 
 async def test_busy_while_streaming(api, make_app):
-    """While a reply streams, a second send, Ctrl+N and switching are refused with a warning; nothing is lost."""
-    api.then(streamed([("text", [f"w{n} " for n in range(40)])], pause=0.05), fixture_reply("docs_basic_text.sse"))
+    """While a reply streams, a second send and Ctrl+N are refused with a warning; nothing is lost."""
+    long_reply = streamed([("text", [f"w{n} " for n in range(200)])], pause=0.05)
+    api.then(long_reply, fixture_reply("docs_basic_text.sse"))
     log = NotificationLog()
     app = make_app()
     async with run(app, log) as pilot:
         await ready(pilot)
         await send(pilot, "long")
         reply = (await wait_for(pilot, lambda: assistants(app), what="the reply opens"))[0]
+        await wait_for(pilot, lambda: reply.query(TextView), what="text starts")
         conversation = app.screen.conversation_id
         await send(pilot, "too soon")
         assert app.screen.query_one(PromptBox).text == "too soon"  # kept for later
@@ -226,11 +230,14 @@ async def test_busy_while_streaming(api, make_app):
         assert app.screen.conversation_id == conversation
         assert reply.streaming and reply in assistants(app)
         warnings = [n.message for n in log.of("warning")]
-        assert any("still streaming" in w for w in warnings), warnings
-        assert any("Esc" in w for w in warnings[1:]), warnings
-        await wait_for(pilot, lambda: idle(app), what="the end of the reply")
-        assert reply.message.status is Status.COMPLETE
+        assert len(warnings) == 2, warnings
+        assert "still streaming" in warnings[0] and "Esc" in warnings[1]
         assert len(api.requests) == 1
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: idle(app), what="the stop")
+        app.screen.query_one(PromptBox).focus()
         await pilot.press("ctrl+s")  # the kept prompt goes now
         await wait_for(pilot, lambda: len(assistants(app)) == 2 and idle(app), what="the second reply")
         assert [plain(u) for u in users(app)] == ["long", "too soon"]
+        assert [a.message.status for a in assistants(app)] == [Status.INTERRUPTED, Status.COMPLETE]

@@ -108,7 +108,9 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
     try:
         assert len(history.list_conversations()) == 2
         assert [m.text() for m in history.load_messages(conv_a)] == ["first question", TEXT_A]
-        assert [m.text() for m in history.load_messages(conv_b)] == ["second question", TEXT_B, "more", TEXT_A]
+        assert [m.text() for m in history.load_messages(conv_b)] == [
+            "second question", TEXT_B, "more", TEXT_A,
+        ]
     finally:
         history.close()
 
@@ -121,13 +123,16 @@ async def test_initial_prompt_then_resume_last(api, make_app, db_path):
         assert transcript(app) == ["hi", TEXT_A]
         first_id = app.screen.conversation_id
     assert len(api.requests) == 1
-    assert api.requests[0].body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]
+    assert api.requests[0].body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+    ]
 
     app = make_app(resume="last")
     async with run(app) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: app.screen.conversation_id is not None, what="the resumed conversation")
-        await wait_for(pilot, lambda: app.screen.query_one(ConversationList).option_count == 1, what="the list")
+        listing = app.screen.query_one(ConversationList)
+        await wait_for(pilot, lambda: listing.option_count == 1, what="the list")
         assert app.screen.conversation_id == first_id
         assert transcript(app) == ["hi", TEXT_A]
         assert assistants(app)[0].message.status is Status.COMPLETE
@@ -147,6 +152,9 @@ async def test_resume_unknown_conversation(api, make_app, db_path):
         [error] = log.of("error")
         assert "no-such-id" in error.message and error.title == "--resume"
         assert app.is_running and app.screen.conversation_id is None
+        # the transcript is the usual empty one, with its hint, not a blank pane
+        await pilot.pause()
+        assert transcript(app) == [WELCOME]
 
         api.then(fixture_reply("docs_basic_text.sse"))
         await send_and_wait(pilot, "still works")

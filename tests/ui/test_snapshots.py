@@ -1,9 +1,9 @@
 """What the chat screen looks like after a real two-turn tool exchange (thinking, tool call, result, answer).
 
-Update with ``pytest tests/ui/test_snapshots.py --snapshot-update``; set ``CLAUDE_TEXTUAL_SCREENSHOTS=1`` to also
-write ``screenshots/chat.svg``. Timings vary from run to run, so once the replies have settled the footers are
-re-shown with fixed timings and the prompt's cursor stops blinking; the list's relative time is "just now", as
-the screenshot follows the reply at once.
+Update with ``pytest tests/ui/test_snapshots.py --snapshot-update``; set ``CLAUDE_TEXTUAL_SCREENSHOTS=1`` to
+also write ``screenshots/chat.svg``. Timings vary from run to run, so once the replies have settled the
+footers are re-shown with fixed timings and the prompt's cursor stops blinking; the list's relative time is
+"just now", as the screenshot follows the reply at once.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 async def settle_tool_exchange(pilot) -> None:
     app = pilot.app
     await ready(pilot)
-    await send(pilot, PROMPT, typed=False)
+    await send(pilot, PROMPT)
     await wait_for(pilot, lambda: len(assistants(app)) == 2 and idle(app), what="both replies")
     listing = app.screen.query_one(ConversationList)
-    await wait_for(pilot, lambda: listing.option_count == 1 and "4 msgs" in str(listing.get_option_at_index(0).prompt),
-                   what="the list to show the finished conversation")
+
+    def listed() -> bool:
+        return listing.option_count == 1 and "4 msgs" in str(listing.get_option_at_index(0).prompt)
+
+    await wait_for(pilot, listed, what="the list to show the finished conversation")
     # freeze what varies between runs: time to first token and duration in every reply footer
     for n, reply in enumerate(assistants(app)):
         usage = reply.message.usage
@@ -43,7 +46,8 @@ async def settle_tool_exchange(pilot) -> None:
 
 
 def test_chat_after_tool_exchange(api, make_app, snap_compare):
-    """Thinking collapsed, the tool call with its input, our error result, the answer; usage in the footers."""
-    api.then(fixture_reply("real_thinking_tool_use_turn1.sse"), fixture_reply("real_thinking_tool_use_turn2.sse"))
+    """Thinking collapsed, the tool call and its input, our error result, the answer; usage in footers."""
+    api.then(fixture_reply("real_thinking_tool_use_turn1.sse"),
+             fixture_reply("real_thinking_tool_use_turn2.sse"))
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle_tool_exchange)
     assert len(api.requests) == 2

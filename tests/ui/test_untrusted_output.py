@@ -39,8 +39,8 @@ MODEL = "claude-\x1b[31mred"
 
 async def test_control_sequences_are_inert_on_screen_and_exact_in_the_database(api, make_app, db_path):
     # split so an escape sequence straddles two deltas
-    api.then(streamed([("thinking", [THINKING[:7], THINKING[7:]]), ("text", [TEXT[:12], TEXT[12:30], TEXT[30:]])],
-                      pause=0.02, model=MODEL))
+    blocks = [("thinking", [THINKING[:7], THINKING[7:]]), ("text", [TEXT[:12], TEXT[12:30], TEXT[30:]])]
+    api.then(streamed(blocks, pause=0.02, model=MODEL))
     app = make_app()
     async with run(app) as pilot:
         await ready(pilot)
@@ -78,7 +78,7 @@ async def test_control_sequences_are_inert_on_screen_and_exact_in_the_database(a
 
 
 async def test_error_text_from_the_api_is_not_markup(api, make_app, db_path):
-    """An API error message is untrusted text: square brackets in it must show as typed, not crash the toast."""
+    """An API error message is untrusted text: brackets in it must show as typed, not crash the toast."""
     message = "messages.0.content[1]: bad block [/] see [link=https://evil.example]here[/link] \x1b[2J"
     api.then(Reply.error(400, "invalid_request_error", message), fixture_reply("docs_basic_text.sse"))
     log = NotificationLog()
@@ -108,7 +108,8 @@ def tool_call_stream(name: str, block_type: str = "tool_use") -> Reply:
         sse("content_block_delta", {"type": "content_block_delta", "index": 0,
                                     "delta": {"type": "input_json_delta", "partial_json": '{"q": "[/]"}'}}),
         sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+        sse("message_delta", {"type": "message_delta",
+                              "delta": {"stop_reason": "tool_use", "stop_sequence": None},
                               "usage": {"output_tokens": 9}}),
         sse("message_stop", {"type": "message_stop"}),
     ]

@@ -133,6 +133,7 @@ class ChatScreen(Screen):
                 await self.open_conversation(self.history.resolve(self.app.resume))
             except StoreError as exc:
                 self.say(str(exc), title="--resume", severity="error")
+                await self.query_one(MessagePane).show([])
         else:
             await self.query_one(MessagePane).show([])
         if self.app.initial_prompt:
