@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,10 @@ class ClaudeApp(App):
         self._demo_server: LoopbackServer | None = None
 
     def on_mount(self) -> None:
+        # Start-up made many long-lived objects: keep the collector from rescanning them on every
+        # full collection, and collect young objects less often (a transcript makes many at once).
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
         if self.demo:
             self.sub_title = "DEMO — offline backend, not Claude"
         self.push_screen(ChatScreen())

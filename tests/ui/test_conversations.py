@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from claude_textual.core.model import Status
 from claude_textual.store.history import History
-from claude_textual.ui.widgets.blocks import TextView
 from claude_textual.ui.widgets.conversation_list import ConversationList
 from claude_textual.ui.widgets.message_pane import WELCOME
 from claude_textual.ui.widgets.status_bar import StatusBar
@@ -33,7 +32,7 @@ def transcript(app) -> list[str]:
         if widget in users(app):
             shown.append(plain(widget))
         elif widget in assistants(app):
-            shown.append("".join(v.source for v in widget.query(TextView)))
+            shown.append("".join(v.source for v in widget.query(".text-block")))
         else:
             shown.append(plain(widget))
     return shown

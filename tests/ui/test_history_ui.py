@@ -121,12 +121,14 @@ async def test_long_conversation_opens_at_its_end_and_loads_earlier(make_app, db
         await wait_for(pilot, lambda: len(pane.message_widgets()) == WINDOW, what="window shown")
         widgets = pane.message_widgets()
         assert widgets[-1].message.seq == 299 and pane.earlier == 300 - WINDOW
-        assert pane.scroll_y == pane.max_scroll_y  # at the end
+        await wait_for(pilot, lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y,
+                       what="scrolled to the end")
 
         pane.scroll_home(animate=False, immediate=True)
         await wait_for(pilot, lambda: len(pane.message_widgets()) == 2 * WINDOW, what="earlier loaded")
         assert pane.message_widgets()[0].message.seq == 300 - 2 * WINDOW
-        assert pane.scroll_y > 0  # the view stayed on what it showed, not jumped to the new top
+        # the view stays on what it showed, rather than jumping to the new top
+        await wait_for(pilot, lambda: pane.scroll_y > 0, what="view kept in place")
 
         pane.focus()
         await pilot.press("k", "c")  # select the last message (an answer) and copy it

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.text import Text
 from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
@@ -55,30 +56,37 @@ class Coalescing:
 
 
 class TextView(Coalescing, Markdown):
-    """A text block as Markdown, with its citations listed as numbered sources below."""
+    """A text block streaming in as Markdown; its citations are listed as numbered sources at the end."""
 
-    def __init__(self, block: Block | None = None, *, streaming: bool = False) -> None:
-        text = inert(block.get("text", "")) if block else ""
-        super().__init__(text, classes="text-block")
+    def __init__(self, block: Block | None = None) -> None:
+        super().__init__(inert(block.get("text", "")) if block else "", classes="text-block")
         self._pending, self._flush_scheduled = [], False
-        self.streaming = streaming
-        self._citations = citation_lines(block) if block and not streaming else ""
-
-    async def on_mount(self) -> None:
-        if self._citations:
-            await self.mount(Static(self._citations, classes="citations", markup=False))
 
     async def paint(self, chunk: str) -> None:
         await self.append(inert(chunk))
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
-        self.streaming = False
         if self.source != inert(block.get("text", "")):
             await self.update(inert(block.get("text", "")))
         lines = citation_lines(block)
         if lines:
             await self.mount(Static(lines, classes="citations", markup=False))
+
+
+class StoredText(Static):
+    """A finished text block from history: one widget drawing Rich Markdown, cheap to mount and lay out."""
+
+    def __init__(self, block: Block) -> None:
+        from rich.console import Group
+        from rich.markdown import Markdown as RichMarkdown
+
+        parts: list = [RichMarkdown(inert(block.get("text", "")), code_theme="monokai", hyperlinks=False)]
+        sources = citation_lines(block)
+        if sources:
+            parts.append(Text(sources, style="dim"))
+        super().__init__(Group(*parts), classes="text-block stored")
+        self.source = block.get("text", "")
 
 
 def citation_lines(block: Block) -> str:
@@ -198,7 +206,7 @@ def block_view(block: Block, *, streaming: bool = False) -> Widget:
     """The view for any block type, including ones this version does not know."""
     kind = block.get("type", "")
     if kind == "text":
-        return TextView(block, streaming=streaming)
+        return TextView(block) if streaming else StoredText(block)
     if kind in ("thinking", "redacted_thinking"):
         return ThinkingView(block, streaming=streaming)
     if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):

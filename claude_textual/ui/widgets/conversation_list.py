@@ -30,11 +30,20 @@ def relative_time(when: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
+LABEL_WIDTH = 28
+"""Cells a label line may take: the list is 36 wide, less its border, padding and scrollbar."""
+
+
+def _line(text: str) -> Text:
+    line = Text(" ".join(inert(text).split()))
+    line.truncate(LABEL_WIDTH, overflow="ellipsis")
+    return line
+
+
 def _label(conv: Conversation) -> Text:
-    label = Text(inert(conv.title) or "(untitled)", no_wrap=True, overflow="ellipsis")
-    meta = Text(f"{conv.message_count} msgs · {relative_time(conv.updated_at)} · {inert(conv.model)}",
-                style="dim", no_wrap=True, overflow="ellipsis")
-    return label.append("\n").append_text(meta)
+    meta = _line(f"{conv.message_count} msgs · {relative_time(conv.updated_at)} · {conv.model}")
+    meta.stylize("dim")
+    return Text("\n").join([_line(conv.title or "(untitled)"), meta])
 
 
 class ConversationList(OptionList):
@@ -86,6 +95,10 @@ class ConversationList(OptionList):
                 self.highlighted = self.get_option_index(current)
             except OptionDoesNotExist:
                 pass
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
 
     def action_act(self, action: str) -> None:
         option = self.highlighted_option

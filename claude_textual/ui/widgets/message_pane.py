@@ -18,7 +18,7 @@ from claude_textual.core.codeblocks import CodeBlock, code_blocks
 from claude_textual.core.model import Message
 from claude_textual.ui.widgets.message import AssistantMessage, UserMessage
 
-WINDOW = 50
+WINDOW = 20
 """How many messages are mounted when a conversation opens, and how many more each load adds."""
 
 WELCOME = (
@@ -87,6 +87,10 @@ class MessagePane(VerticalScroll):
                    focus_seq: int | None = None) -> None:
         """Replace the transcript with ``messages``; ``earlier``/``later`` count those left out."""
         self.earlier, self.later, self.selected, self._asked = earlier, later, None, False
+        with self.app.batch_update():  # one repaint for the whole swap, not one per stage
+            await self._replace(messages, earlier, later, focus_seq)
+
+    async def _replace(self, messages: list[Message], earlier: int, later: int, focus_seq: int | None) -> None:
         await self.remove_children()
         widgets: list[Widget] = [message_widget(m) for m in messages]
         if not widgets:
