@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,21 @@ from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, U
 
 # Message-level fields of the API message kept beside the blocks (stop_details, container, …).
 _EXTRA_KEYS = ("stop_sequence", "stop_details", "container")
+
+STALE_SECONDS = 15.0
+"""A reply still 'streaming' whose row was not written for this long belongs to a dead process.
+
+A live turn rewrites its reply at least every few seconds (checkpoints while content arrives, a
+heartbeat otherwise), so another app process on the same database never mistakes it for a dead one.
+``CLAUDE_TEXTUAL_STALE_SECONDS`` overrides it (the crash tests shorten it)."""
+
+
+def stale_seconds() -> float:
+    value = os.environ.get("CLAUDE_TEXTUAL_STALE_SECONDS")
+    try:
+        return max(0.0, float(value)) if value else STALE_SECONDS
+    except ValueError:
+        return STALE_SECONDS
 
 
 def new_id() -> str:
@@ -251,7 +268,9 @@ class History:
             message.model = api_message.get("model") or message.model
             message.stop_reason = api_message.get("stop_reason")
             message.api_id = api_message.get("id")
-            message.extra = {k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None}
+            # our own keys (attempts, superseded) stay; the API's message-level fields are replaced
+            ours = {k: v for k, v in message.extra.items() if k not in _EXTRA_KEYS}
+            message.extra = {**ours, **{k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None}}
         message.status, message.error, message.updated_at = status, error, utcnow()
         with Session(self.engine) as session:
             session.exec(
@@ -321,11 +340,43 @@ class History:
             session.commit()
         message.usage = usage
 
-    def mark_stale_streaming(self) -> int:
-        """Replies left 'streaming' by a crashed process become 'interrupted'; returns how many."""
+    def touch(self, message: Message) -> None:
+        """Mark a reply that is still streaming as alive (see ``STALE_SECONDS``); nothing else changes."""
+        with Session(self.engine) as session:
+            session.exec(
+                update(MessageRow)
+                .where(col(MessageRow.id) == message.id, col(MessageRow.status) == Status.STREAMING.value)
+                .values(updated_at=utcnow())
+            )
+            session.commit()
+
+    def mark_superseded(self, message: Message) -> None:
+        """Record that ``message`` (a failed or interrupted reply) was replaced by a retry.
+
+        It stays in the conversation as it was; only ``extra["superseded"]`` is set, and the next
+        request leaves it out.
+        """
+        with Session(self.engine) as session:
+            row = session.get(MessageRow, message.id)
+            if row is None:
+                raise StoreError("That reply is no longer in the history.")
+            extra = {**row.extra, "superseded": True}
+            session.exec(update(MessageRow).where(col(MessageRow.id) == message.id).values(extra=extra))
+            session.commit()
+        message.extra = extra
+
+    def mark_stale_streaming(self, older_than: float | None = None) -> int:
+        """Replies left 'streaming' by a dead process become 'interrupted'; returns how many.
+
+        Only rows not written for ``older_than`` seconds (default ``stale_seconds()``) count: a reply
+        another live process is streaming into the same database is left alone.
+        """
+        age = stale_seconds() if older_than is None else older_than
+        cutoff = utcnow() - timedelta(seconds=age)
         with Session(self.engine) as session:
             result = session.exec(
-                update(MessageRow).where(col(MessageRow.status) == Status.STREAMING.value)
+                update(MessageRow)
+                .where(col(MessageRow.status) == Status.STREAMING.value, col(MessageRow.updated_at) < cutoff)
                 .values(status=Status.INTERRUPTED.value,
                         error="The app stopped while this reply was streaming; kept up to the last checkpoint.")
             )

@@ -224,14 +224,71 @@ def test_mark_stale_streaming(history):
     history.save_reply(stale, half, status=Status.STREAMING)
     ok = Message(role="assistant", content=[{"type": "text", "text": "ok"}])
     done = history.add_message(conversation.id, ok)
-    assert history.mark_stale_streaming() == 1
+    assert history.mark_stale_streaming() == 0, "a reply written just now may belong to a live process"
+    assert history.mark_stale_streaming(older_than=0) == 1
     user, reply, complete = history.load_messages(conversation.id)
     assert reply.id == stale.id and reply.status is Status.INTERRUPTED
     assert reply.content == [{"type": "text", "text": "half"}]
     assert "streaming" in reply.error and "checkpoint" in reply.error
     assert complete.id == done.id and complete.status is Status.COMPLETE and complete.error is None
     assert user.status is Status.COMPLETE
-    assert history.mark_stale_streaming() == 0
+    assert history.mark_stale_streaming(older_than=0) == 0
+
+
+def test_mark_stale_streaming_spares_replies_another_process_is_writing(history, db_path, monkeypatch):
+    """Two app processes on one database: starting the second must not cut off the first's reply."""
+    conversation = history.create_conversation("t", "m")
+    live = history.add_message(conversation.id, streaming())
+    dead = history.add_message(conversation.id, streaming())
+    with Session(history.engine) as session:  # the dead process last wrote a minute ago
+        old = history_module.utcnow() - history_module.timedelta(seconds=60)
+        session.exec(text("UPDATE message SET updated_at = :t WHERE id = :id").bindparams(
+            t=old.strftime("%Y-%m-%d %H:%M:%S.%f"), id=dead.id))
+        session.commit()
+    other = History(db_path)  # the second process
+    try:
+        assert other.mark_stale_streaming() == 1
+        statuses = {m.id: m.status for m in other.load_messages(conversation.id)}
+        assert statuses == {live.id: Status.STREAMING, dead.id: Status.INTERRUPTED}
+        monkeypatch.setenv("CLAUDE_TEXTUAL_STALE_SECONDS", "30")
+        assert history_module.stale_seconds() == 30
+        monkeypatch.setenv("CLAUDE_TEXTUAL_STALE_SECONDS", "0")
+        assert other.mark_stale_streaming() == 1
+    finally:
+        other.close()
+
+
+def test_touch_keeps_a_streaming_reply_fresh_and_changes_nothing_else(history):
+    conversation = history.create_conversation("t", "m")
+    reply = history.add_message(conversation.id, streaming())
+    before = history.load_messages(conversation.id)[0].updated_at
+    history.touch(reply)
+    after = history.load_messages(conversation.id)[0]
+    assert after.updated_at > before and after.status is Status.STREAMING
+    history.save_reply(reply, None, status=Status.ERROR, error="x")
+    history.touch(reply)  # a finished reply is not touched
+    final = history.load_messages(conversation.id)[0]
+    assert final.status is Status.ERROR and final.updated_at == reply.updated_at
+
+
+def test_mark_superseded_sets_only_the_flag(history):
+    conversation = history.create_conversation("t", "m")
+    history.add_message(conversation.id, user_text_message("q"))
+    reply = history.add_message(conversation.id, streaming())
+    partial = {"id": "msg_1", "content": [{"type": "text", "text": "half"}], "model": "m",
+               "stop_reason": None, "container": {"id": "c1"}}
+    reply.extra = {"attempts": [{"error": "overloaded"}]}
+    history.save_reply(reply, partial, status=Status.ERROR, error="dropped")
+    before = history.load_messages(conversation.id)[1]
+    assert before.extra == {"attempts": [{"error": "overloaded"}], "container": {"id": "c1"}}
+    history.mark_superseded(reply)
+    after = history.load_messages(conversation.id)[1]
+    assert after.extra == {**before.extra, "superseded": True} and reply.extra == after.extra
+    assert (after.status, after.error, after.content, after.api_id, after.updated_at) == (
+        before.status, before.error, before.content, before.api_id, before.updated_at)
+    gone = Message(role="assistant", content=[], id="nope")
+    with pytest.raises(StoreError):
+        history.mark_superseded(gone)
 
 
 class BlockWrites:
