@@ -68,6 +68,7 @@ class Settings:
     system: str = ""
     timeout: float = 600.0
     max_retries: int = 2
+    retry_cap: float = 30.0
     title_length: int = 60
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -121,6 +122,12 @@ def parse_settings(text: str, source: str = "config.toml") -> Settings:
     if settings.max_tokens < 1:
         warnings.append(f"{source}: 'max_tokens' must be positive; using 16000")
         settings = replace(settings, max_tokens=16000)
+    if settings.max_retries < 0:
+        warnings.append(f"{source}: 'max_retries' must be 0 or more; using 2")
+        settings = replace(settings, max_retries=2)
+    if settings.retry_cap < 0:
+        warnings.append(f"{source}: 'retry_cap' must be 0 or more; using 30")
+        settings = replace(settings, retry_cap=30.0)
     return replace(settings, warnings=tuple(warnings))
 
 

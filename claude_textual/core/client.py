@@ -33,14 +33,18 @@ def api_key_from_env() -> str | None:
 
 
 def make_client(settings: Settings, *, api_key: str | None, base_url: str | None) -> AsyncAnthropic:
-    """Build the SDK client; the SDK is imported here, never at start-up."""
+    """Build the SDK client; the SDK is imported here, never at start-up.
+
+    The SDK's own retries are off: they would wait as long as ``retry-after`` says, unseen. The turn
+    retries instead (``core/turn.py``), with a visible countdown capped by ``settings.retry_cap``.
+    """
     from anthropic import AsyncAnthropic
 
     return AsyncAnthropic(
         api_key=api_key,
         base_url=base_url,
         timeout=settings.timeout,
-        max_retries=settings.max_retries,
+        max_retries=0,
     )
 
 

@@ -3,10 +3,19 @@
 Everything is written to the store as it happens: the user message before the request, the reply
 as a ``streaming`` row checkpointed while it arrives, then its final state and usage. A failure or a
 cancel never loses what arrived.
+
+A request that fails before anything of the reply arrived (429, 529, 500, 502, 503, 504, or no
+connection) is retried up to ``settings.max_retries`` times. The wait is the API's ``retry-after``
+or 1 s, 2 s, 4 s…, never more than ``settings.retry_cap``, and the turn reports it second by second
+(:class:`Waiting`) so it can be shown and cancelled; a ``retry-after`` beyond the cap fails at once.
+All attempts share one reply row; each failed attempt is listed in its ``extra["attempts"]``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -14,12 +23,16 @@ from typing import Any
 
 from claude_textual.config import Settings
 from claude_textual.core.client import ApiFailure
-from claude_textual.core.model import Message, Status, Usage, tool_uses
+from claude_textual.core.model import Message, Status, Usage, tool_uses, utcnow
 from claude_textual.core.requests import build_params, unavailable_results
-from claude_textual.core.stream import ReplyStream, StreamEvent
+from claude_textual.core.stream import ReplyOutcome, ReplyStream, StreamEvent
 from claude_textual.store.history import History
 
 MAX_TOOL_ROUNDS = 8
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+RETRY_KINDS = frozenset({"connection", "dropped"})
+HEARTBEAT_SECONDS = 5.0
+"""How often a streaming reply's row is rewritten when nothing else writes it (see ``STALE_SECONDS``)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,18 @@ class ReplyEvent:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A request failed before any reply arrived; retry number ``attempt`` of ``retries`` starts in
+    ``seconds`` (whole seconds, counting down once a second; 0 when it is being sent now)."""
+
+    message: Message
+    seconds: int
+    attempt: int
+    retries: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class ReplyClosed:
     """The reply ended: ``message.status`` says how, ``failure`` why when it did not complete."""
 
@@ -50,7 +75,47 @@ class ReplyClosed:
     failure: ApiFailure | None
 
 
-TurnEvent = MessageSaved | ReplyOpened | ReplyEvent | ReplyClosed
+TurnEvent = MessageSaved | ReplyOpened | ReplyEvent | Waiting | ReplyClosed
+
+
+def retryable(outcome: ReplyOutcome) -> bool:
+    """The request failed in a way worth retrying, before any of the reply arrived."""
+    failure = outcome.failure
+    if failure is None or outcome.message is not None or outcome.status is not Status.ERROR:
+        return False
+    return failure.status in RETRY_STATUSES or failure.kind in RETRY_KINDS
+
+
+def retry_reason(failure: ApiFailure) -> str:
+    if failure.status == 429:
+        return "rate limited"
+    if failure.status == 529:
+        return "overloaded"
+    if failure.status is not None:
+        return f"server error {failure.status}"
+    return "no connection"
+
+
+def duration(seconds: float) -> str:
+    """``3600`` -> ``1 h``, ``90`` -> ``1.5 min``, ``7`` -> ``7 s``."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
+    if seconds >= 120:
+        return f"{seconds / 60:.1f}".removesuffix(".0") + " min"
+    return f"{seconds:g} s"
+
+
+def attempt_record(failure: ApiFailure, waited: float | None) -> dict[str, Any]:
+    """One failed attempt as kept in the reply's ``extra["attempts"]``."""
+    record: dict[str, Any] = {"at": utcnow().isoformat(), "kind": failure.kind, "status": failure.status,
+                              "error": failure.message}
+    if failure.retry_after is not None:
+        record["retry_after"] = failure.retry_after
+    if failure.request_id:
+        record["request_id"] = failure.request_id
+    if waited is not None:
+        record["waited"] = waited
+    return record
 
 
 class Turn:
@@ -95,20 +160,83 @@ class Turn:
             nonlocal saved
             saved = self.history.save_reply(reply, partial, status=Status.STREAMING, saved=saved)
 
-        stream = ReplyStream(self.client, params, checkpoint, self.checkpoint_interval)
+        settings = self.settings
+        attempts: list[dict[str, Any]] = []  # every failed attempt, kept when there was more than one
+        failure: ApiFailure | None = None
+        outcome = ReplyOutcome()
+        heartbeat = asyncio.ensure_future(self._heartbeat(reply))
         try:
-            async with aclosing(stream.events()) as events:
-                async for event in events:
-                    yield ReplyEvent(reply, event)
+            for attempt in range(settings.max_retries + 1):
+                stream = ReplyStream(self.client, params, checkpoint, self.checkpoint_interval)
+                try:
+                    async with aclosing(stream.events()) as events:
+                        async for event in events:
+                            yield ReplyEvent(reply, event)
+                finally:
+                    outcome, failure = stream.outcome, stream.outcome.failure
+                if failure is None:
+                    break
+                if not retryable(outcome):
+                    attempts.append(attempt_record(failure, None))
+                    break
+                wait = failure.retry_after if failure.retry_after is not None else 2.0 ** attempt
+                if failure.retry_after is not None and failure.retry_after > settings.retry_cap:
+                    attempts.append(attempt_record(failure, None))
+                    failure = ApiFailure(failure.kind, (
+                        f"{failure.message}. The API asked to wait {duration(wait)} ({wait:g} s), longer than "
+                        f"retry_cap ({settings.retry_cap:g} s), so it was not retried."
+                    ), failure.status, failure.retry_after, failure.request_id)
+                    break
+                if attempt == settings.max_retries:
+                    attempts.append(attempt_record(failure, None))
+                    if attempt:
+                        failure = ApiFailure(failure.kind, f"{failure.message} (failed {attempt + 1} times)",
+                                             failure.status, failure.retry_after, failure.request_id)
+                    break
+                wait = min(wait, settings.retry_cap)
+                attempts.append(attempt_record(failure, wait))
+                reply.extra["attempts"] = list(attempts)
+                self.history.save_reply(reply, None, status=Status.STREAMING, saved=saved)
+                try:
+                    async with aclosing(self._countdown(reply, wait, attempt + 1, retry_reason(failure))) as waits:
+                        async for waiting in waits:
+                            yield waiting
+                except (asyncio.CancelledError, GeneratorExit):
+                    outcome = ReplyOutcome(status=Status.INTERRUPTED)
+                    failure = ApiFailure("cancelled", "Stopped by you while waiting to retry.")
+                    raise
         finally:
-            self._close(reply, stream, saved)
-        yield ReplyClosed(reply, stream.outcome.failure)
+            heartbeat.cancel()
+            if len(attempts) > 1 or "attempts" in reply.extra:
+                reply.extra["attempts"] = attempts
+            self._close(reply, outcome, failure, saved)
+        yield ReplyClosed(reply, failure)
 
-    def _close(self, reply: Message, stream: ReplyStream, saved: dict[int, Any]) -> None:
+    async def _countdown(self, reply: Message, seconds: float, attempt: int, reason: str
+                         ) -> AsyncIterator[Waiting]:
+        """Wait ``seconds``, reporting the whole seconds left once a second, then 0."""
+        retries = self.settings.max_retries
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            shown = math.ceil(left)
+            yield Waiting(reply, shown, attempt, retries, reason)
+            await asyncio.sleep(left - (shown - 1))
+        yield Waiting(reply, 0, attempt, retries, reason)
+
+    async def _heartbeat(self, reply: Message) -> None:
+        """Keep the streaming row fresh while nothing else writes it (waiting for the first byte,
+        a retry's countdown, a long pause), so no other process takes it for a dead one."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                self.history.touch(reply)
+            except Exception:  # a missed heartbeat costs nothing; the next checkpoint rewrites the row
+                pass
+
+    def _close(self, reply: Message, outcome: ReplyOutcome, failure: ApiFailure | None,
+               saved: dict[int, Any]) -> None:
         """Save the reply's final state and its usage record, whatever ended it."""
-        outcome = stream.outcome
         status = outcome.status if outcome.status is not Status.STREAMING else Status.INTERRUPTED
-        failure = outcome.failure
         self.history.save_reply(
             reply, outcome.message, status=status, error=str(failure) if failure else None, saved=saved
         )

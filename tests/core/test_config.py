@@ -24,6 +24,7 @@ thinking_budget = 2048
 system = "Answer briefly."
 timeout = 30
 max_retries = 5
+retry_cap = 12.5
 title_length = 40
 """
 
@@ -34,6 +35,7 @@ def test_defaults_when_file_missing(tmp_path):
     assert settings.warnings == ()
     assert settings.model == DEFAULT_MODEL and settings.thinking == "adaptive"
     assert settings.max_tokens == 16000 and settings.max_retries == 2 and settings.timeout == 600.0
+    assert settings.retry_cap == 30.0
 
 
 def test_valid_file(tmp_path):
@@ -43,7 +45,7 @@ def test_valid_file(tmp_path):
     assert settings.warnings == ()
     assert settings == Settings(
         model="claude-opus-4-1", max_tokens=8000, thinking="enabled", thinking_budget=2048,
-        system="Answer briefly.", timeout=30, max_retries=5, title_length=40,
+        system="Answer briefly.", timeout=30, max_retries=5, retry_cap=12.5, title_length=40,
     )
     assert settings.thinking_param() == {"type": "enabled", "budget_tokens": 2048}
 
@@ -178,3 +180,19 @@ def test_defaults_without_env(monkeypatch, tmp_path):
     assert default_db_path() == tmp_path / "data" / "claude-textual" / "history.db"
     assert default_config_path() == tmp_path / "config" / "claude-textual" / "config.toml"
     assert isinstance(default_db_path(), Path)
+
+
+def test_retry_settings_out_of_range_fall_back():
+    settings = parse_settings("max_retries = -1\nretry_cap = -5\n")
+    assert (settings.max_retries, settings.retry_cap) == (2, 30.0)
+    assert any("'max_retries' must be 0 or more" in w for w in settings.warnings)
+    assert any("'retry_cap' must be 0 or more" in w for w in settings.warnings)
+    assert parse_settings("retry_cap = 5").retry_cap == 5
+
+
+def test_the_sdk_never_retries_on_its_own():
+    """Our turn retries, visibly and capped; the SDK's hidden retries (unbounded retry-after) are off."""
+    from claude_textual.core.client import make_client
+
+    client = make_client(Settings(max_retries=5), api_key="sk-test", base_url="http://127.0.0.1:9")
+    assert client.max_retries == 0
