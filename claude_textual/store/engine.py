@@ -203,9 +203,24 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    with engine.connect() as conn:
+        # One real transaction for every step: Python's sqlite3 runs DDL outside of any transaction
+        # unless told otherwise, so a failed upgrade (a full disk) would leave half a schema behind.
+        raw = conn.connection.driver_connection
+        level = raw.isolation_level
+        raw.isolation_level = None
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+        except BaseException:
+            if raw.in_transaction:
+                raw.rollback()
+            conn.rollback()
+            raise
+        finally:
+            raw.isolation_level = level
 
 
 def _cannot_create(path: Path, exc: OSError) -> StoreError:

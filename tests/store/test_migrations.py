@@ -139,3 +139,37 @@ def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path):
     assert db.read_bytes() == before
     with closing(sqlite3.connect(db)) as conn:
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["bookmarks"]
+
+
+@pytest.mark.parametrize("revision", OLDER)
+def test_a_failed_upgrade_changes_nothing_and_the_next_one_succeeds(tmp_path, revision):
+    """The upgrade is one transaction: a disk that fills up half-way leaves no half schema behind."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    db = tmp_path / "history.db"
+    old.build_at(db, revision)
+    before = db.read_bytes()
+
+    def full(dbapi_conn, _record):
+        dbapi_conn.execute("PRAGMA max_page_count=1")  # the database may not grow: a full disk
+
+    event.listen(Pool, "connect", full)
+    try:
+        with pytest.raises(StoreError) as caught:
+            History(db)
+    finally:
+        event.remove(Pool, "connect", full)
+    assert caught.value.kind == "full"
+    assert db.read_bytes() == before
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(revision,)]
+
+    store = History(db)  # room again: the upgrade runs from the start and succeeds
+    try:
+        assert current_revision(store.engine) == SCHEMA_HEAD
+        assert store.load_messages(old.CONVERSATION_ID)[1].content == old.REPLY_BLOCKS
+        assert [h.seq for h in store.search(old.OLD_WORD)] == [1]
+    finally:
+        store.close()
+    assert db.with_name(f"history.db.backup-{revision}").read_bytes() == before
