@@ -80,7 +80,8 @@ def _open_history(db: Path) -> History:
     from claude_textual.store.history import History
 
     if not db.exists():
-        raise StoreError(f"no history database at {db}")
+        raise StoreError(f"There is no history database at {db} (the app creates it when it first starts); "
+                         "point --db (or CLAUDE_TEXTUAL_DB) at yours.")
     return History(db)
 
 
@@ -143,13 +144,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("export takes a conversation ID or --last (one of them)")
     db = (args.db or default_db_path()).expanduser()
     if args.command is not None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from claude_textual.core.sanitize import inert
         from claude_textual.store.engine import StoreError
 
         command = {"export": _export, "list": _list, "search": _search, "import": _import}[args.command]
         try:
             return command(args, db)
         except (StoreError, OSError) as exc:
-            print(f"claude-textual: {exc}", file=sys.stderr)
+            print(f"claude-textual: {inert(str(exc))}", file=sys.stderr)
+            return 1
+        except SQLAlchemyError as exc:  # a database failure StoreError does not explain: still no traceback
+            print(f"claude-textual: the history database {db} failed: {inert(str(getattr(exc, 'orig', exc)))}",
+                  file=sys.stderr)
             return 1
 
     from claude_textual.core.client import api_key_from_env

@@ -63,6 +63,7 @@ class ChatScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.history: History | None = None
+        self.history_error: str | None = None  # why the history could not be opened
         self.conversation_id: str | None = None
         self.turn: Turn | None = None
         self.turn_worker: Worker | None = None
@@ -108,6 +109,10 @@ class ChatScreen(Screen):
             recovered = history.mark_stale_streaming()
         except StoreError as exc:
             self.post_message(HistoryFailed(str(exc)))
+            return
+        except Exception as exc:  # never leave the status bar saying "opening history…" for ever
+            self.post_message(HistoryFailed(f"Cannot open the history database {self.app.db_path}: "
+                                            f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(HistoryOpened(history, recovered))
         warm_up_rendering()
@@ -160,6 +165,7 @@ class ChatScreen(Screen):
             await self.send(self.app.initial_prompt)
 
     def on_history_failed(self, message: HistoryFailed) -> None:
+        self.history_error = message.error
         self.query_one(StatusBar).state = "history unavailable"
         self.say(message.error, title="Database", severity="error", timeout=30)
 
@@ -332,16 +338,25 @@ class ChatScreen(Screen):
     async def send(self, text: str) -> bool:
         """Start a turn with ``text``; False (with a notice) when it cannot start now."""
         if self.history is None:
-            self.say("The history database is not open yet.", severity="warning")
+            if self.history_error is not None:
+                self.say(f"The history is unavailable, so the prompt was not sent (nothing could be saved). "
+                         f"{self.history_error}", title="Database", severity="error", timeout=30)
+            else:
+                self.say("The history database is not open yet.", severity="warning")
             return False
         if self.streaming():
             self.say("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
             return False
         from claude_textual.core.turn import Turn, title_from
+        from claude_textual.store.engine import StoreError
 
         if self.conversation_id is None:
             title = title_from(text, self.app.settings.title_length)
-            conversation = self.history.create_conversation(title, self.app.model, self.app.settings.system)
+            try:
+                conversation = self.history.create_conversation(title, self.app.model, self.app.settings.system)
+            except StoreError as exc:  # a full disk, a lock held too long: the prompt stays in the box
+                self.say(f"The prompt was not sent. {exc}", title="Database", severity="error", timeout=30)
+                return False
             self.conversation_id = conversation.id
             self.sub_title = inert(conversation.title)
         elif self.query_one(MessagePane).later:
