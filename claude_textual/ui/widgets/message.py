@@ -49,12 +49,23 @@ class UserMessage(Static):
 
 
 class AssistantMessage(Vertical):
-    """Claude's reply: a header, one view per content block, and a footer with status and usage."""
+    """Claude's reply: a header, one view per content block, and a footer with status and usage.
+
+    A reply that a retry replaced stays, dimmed (class ``-superseded``); the last failed or
+    interrupted reply says that Ctrl+R retries it (``retryable``).
+    """
+
+    DEFAULT_CSS = """
+    AssistantMessage.-superseded {
+        opacity: 55%;
+    }
+    """
 
     def __init__(self, message: Message, *, streaming: bool = False) -> None:
         super().__init__(classes="assistant-message")
         self.message = message
         self.streaming = streaming
+        self.retryable = False
         self._views: dict[int, Widget] = {}
         self._header = Static(self._header_text(), markup=False, classes="reply-header")
         self._footer = Static("", markup=False, classes="reply-footer")
@@ -103,12 +114,32 @@ class AssistantMessage(Vertical):
             await self.stop_block(index, block)
         self._show_state(failure)
 
+    @property
+    def superseded(self) -> bool:
+        return bool(self.message.extra.get("superseded"))
+
+    def set_retryable(self, retryable: bool) -> None:
+        """Say (or stop saying) in the footer that Ctrl+R retries this reply."""
+        if retryable != self.retryable:
+            self.retryable = retryable
+            if not self.streaming:
+                self._show_state(None)
+
+    def mark_superseded(self, message: Message) -> None:
+        """A retry replaced this reply (``message`` is it, as stored with the flag): dim it, say so."""
+        self.message.extra = dict(message.extra)
+        self.message.status, self.message.error = message.status, message.error
+        self.retryable = False
+        self._show_state(None)
+
     def _show_state(self, failure: ApiFailure | None) -> None:
         message = self.message
         if self.streaming:
             self._footer.update("streaming… (Esc stops)")
             return
         parts = []
+        if self.superseded:
+            parts.append("superseded by a retry")
         if message.status is Status.INTERRUPTED:
             parts.append("⏸ interrupted")
         elif message.status is Status.ERROR:
@@ -121,6 +152,8 @@ class AssistantMessage(Vertical):
         usage = usage_line(message)
         if usage:
             parts.append(usage)
+        if self.retryable and not self.superseded:
+            parts.append("Ctrl+R retries")
         error = str(failure) if failure else message.error
         text = " · ".join(parts)
         if error:
@@ -128,3 +161,4 @@ class AssistantMessage(Vertical):
         self._footer.update(text)
         self.set_class(message.status is Status.ERROR, "-error")
         self.set_class(message.status is Status.INTERRUPTED, "-interrupted")
+        self.set_class(self.superseded, "-superseded")
