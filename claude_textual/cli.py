@@ -122,9 +122,14 @@ def _search(args: argparse.Namespace, db: Path) -> int:
 
 
 def _export(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.store.engine import StoreError
     from claude_textual.transcripts.export import render
 
     history = _open_history(db)
+    try:  # a reply left streaming by an app that died (kill -9, power cut) is exported as interrupted
+        history.mark_stale_streaming()
+    except StoreError:  # a read-only or locked database still exports, as it stands
+        pass
     conversation_id = history.resolve("last" if args.last else args.id)
     conversation = history.get_conversation(conversation_id)
     assert conversation is not None

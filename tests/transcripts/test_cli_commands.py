@@ -120,3 +120,39 @@ def test_import_bad_file_fails_clearly(db_path, capsys, tmp_path):
     bad.write_text("{not json")
     code, out, err = run(capsys, "import", str(bad), "--db", str(db_path))
     assert code == 1 and "failed" in err and "Traceback" not in err
+
+
+def test_export_shows_a_reply_left_streaming_by_a_dead_app_as_interrupted(history, db_path, capsys, monkeypatch):
+    """After a crash nobody opened the app again: the export still says how the reply ended, and a
+    reply another live app is streaming right now (written within the threshold) is left alone."""
+    from claude_textual.core.model import Status
+
+    conversation = history.create_conversation("crash", "claude-test")
+    history.add_message(conversation.id, user_text_message("q"))
+    reply = history.add_message(conversation.id, Message(role="assistant", content=[], status=Status.STREAMING))
+    history.save_reply(reply, {"content": [{"type": "text", "text": "half"}], "model": "claude-test"},
+                       status=Status.STREAMING)
+    code, out, _ = run(capsys, "export", "--last", "--db", str(db_path))
+    assert code == 0 and json.loads(out)["messages"][1]["status"] == "streaming"  # fresh: maybe alive
+    monkeypatch.setenv("CLAUDE_TEXTUAL_STALE_SECONDS", "0")
+    code, out, _ = run(capsys, "export", "--last", "--db", str(db_path))
+    exported = json.loads(out)["messages"][1]
+    assert code == 0 and exported["status"] == "interrupted"
+    assert exported["content"] == [{"type": "text", "text": "half"}] and "checkpoint" in exported["error"]
+
+
+def test_export_goes_on_when_the_database_cannot_be_written(history, db_path, capsys, monkeypatch):
+    """Marking stale replies is a write: a read-only or locked database still exports, as it stands."""
+    from claude_textual.core.model import Status
+    from claude_textual.store.engine import StoreError
+
+    conversation = history.create_conversation("ro", "claude-test")
+    history.add_message(conversation.id, Message(role="assistant", content=[], status=Status.STREAMING))
+
+    def refuse(self, older_than=None):
+        raise StoreError("attempt to write a readonly database", "readonly")
+
+    monkeypatch.setattr(History, "mark_stale_streaming", refuse)
+    code, out, err = run(capsys, "export", "--last", "--db", str(db_path))
+    assert code == 0, err
+    assert json.loads(out)["messages"][0]["status"] == "streaming"
