@@ -327,3 +327,38 @@ def test_full_disk_mid_reply_is_a_store_error_not_a_crash(base):
         assert kept.content == [{"type": "text", "text": "first part"}] and kept.status is Status.STREAMING
     finally:
         store.close()
+
+
+async def test_disk_full_mid_reply_in_the_app_shows_the_reply_and_says_it_was_not_saved(api, make_app, db_path):
+    from claude_textual.core.stream import BlockDelta
+    from claude_textual.ui.messages import TurnUpdate
+    from claude_textual.ui.widgets.blocks import TextView
+    from tests.core._streams import stream_reply, text_reply
+    from tests.ui.uihelpers import assistants, idle
+
+    pieces = [f"part {n:03d} " + "q" * 300 for n in range(100)]
+    api.then(stream_reply(text_reply(pieces, pause=0.002)))
+    log = NotificationLog()
+    capped = contextlib.ExitStack()
+
+    def hook(message):
+        log(message)
+        if (not capped._exit_callbacks and isinstance(message, TurnUpdate)
+                and isinstance(getattr(message.event, "event", None), BlockDelta)):
+            capped.enter_context(page_cap())  # the disk fills up as the first piece arrives
+            app.screen.history.engine.dispose()
+
+    app = make_app()
+    with capped:
+        async with app.run_test(size=(120, 40), notifications=True, message_hook=hook) as pilot:
+            await wait_for(pilot, lambda: app.screen.history is not None, what="history opened")
+            prompt = app.screen.query_one(PromptBox)
+            prompt.insert("hello")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: assistants(app) and idle(app), timeout=20, what="the reply to end")
+            [reply] = assistants(app)
+            assert reply.query_one(TextView).source == "".join(pieces)
+            [error] = log.of("error")
+            assert error.title == "Database"
+            assert "could not be saved" in error.message and "is full" in error.message
+            assert app.is_running

@@ -87,7 +87,8 @@ class ReplyStream:
     """Runs ``client.messages.stream(**params)`` and yields StreamEvents.
 
     ``checkpoint`` is called with the partial message (API shape) at most every ``interval`` seconds
-    while content arrives. After iteration (normal, failed or cancelled) ``outcome`` says how it ended.
+    while content arrives; if it raises, checkpoints stop (``checkpoint_error`` says why) and the reply
+    still streams to the end. After iteration (normal, failed or cancelled) ``outcome`` says how it ended.
     """
 
     def __init__(
@@ -104,6 +105,8 @@ class ReplyStream:
         self.outcome = ReplyOutcome()
         self._snapshot: Any = None
         self._last_checkpoint = 0.0
+        self.checkpoint_error: Exception | None = None
+        """Why a checkpoint failed (checkpoints then stop); the stream itself carries on."""
 
     def snapshot(self) -> dict[str, Any] | None:
         """The reply so far in API shape, or None before ``message_start``."""
@@ -157,7 +160,11 @@ class ReplyStream:
         now = time.monotonic()
         if self.checkpoint is not None and now - self._last_checkpoint >= self.interval:
             self._last_checkpoint = now
-            self.checkpoint(_dump(self._snapshot))
+            try:
+                self.checkpoint(_dump(self._snapshot))
+            except Exception as exc:  # e.g. a full disk: the reply goes on arriving and being shown;
+                self.checkpoint_error = exc  # the caller reports it if the final save fails too
+                self.checkpoint = None
 
     def _finish(self) -> None:
         outcome = self.outcome

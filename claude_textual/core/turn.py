@@ -130,6 +130,8 @@ class Turn:
         self.client = client
         self.model = model or settings.model
         self.reply: Message | None = None
+        self.not_saved: ApiFailure | None = None
+        """Set when a reply could not be saved (its ReplyClosed carries it as the failure)."""
         self.checkpoint_interval = 1.0
 
     async def run(self, prompt: Message | None) -> AsyncIterator[TurnEvent]:
@@ -142,6 +144,8 @@ class Turn:
                     yield event
             reply = self.reply
             if reply is None or reply.status is not Status.COMPLETE or reply.stop_reason != "tool_use":
+                return
+            if self.not_saved is not None:  # the history cannot take the tool results either
                 return
             results = Message(role="user", content=unavailable_results(reply))
             yield MessageSaved(self.history.add_message(self.conversation_id, results))
@@ -209,8 +213,8 @@ class Turn:
             heartbeat.cancel()
             if len(attempts) > 1 or "attempts" in reply.extra:
                 reply.extra["attempts"] = attempts
-            self._close(reply, outcome, failure, saved)
-        yield ReplyClosed(reply, failure)
+            not_saved = self._close(reply, outcome, failure, saved)
+        yield ReplyClosed(reply, not_saved or failure)
 
     async def _countdown(self, reply: Message, seconds: float, attempt: int, reason: str
                          ) -> AsyncIterator[Waiting]:
@@ -234,17 +238,29 @@ class Turn:
                 pass
 
     def _close(self, reply: Message, outcome: ReplyOutcome, failure: ApiFailure | None,
-               saved: dict[int, Any]) -> None:
-        """Save the reply's final state and its usage record, whatever ended it."""
+               saved: dict[int, Any]) -> ApiFailure | None:
+        """Save the reply's final state and its usage record, whatever ended it.
+
+        When the store cannot take it (a full disk, a lock held too long) the reply keeps its content
+        in memory, to be shown, and the returned failure (kind ``store``) says it was not saved.
+        """
         status = outcome.status if outcome.status is not Status.STREAMING else Status.INTERRUPTED
-        self.history.save_reply(
-            reply, outcome.message, status=status, error=str(failure) if failure else None, saved=saved
-        )
-        if outcome.message is not None:
-            self.history.add_usage(reply, Usage(
-                raw=outcome.message.get("usage") or {}, request_id=outcome.request_id,
-                model=outcome.message.get("model"), ttft_ms=outcome.ttft_ms, duration_ms=outcome.duration_ms,
-            ))
+        try:
+            self.history.save_reply(
+                reply, outcome.message, status=status, error=str(failure) if failure else None, saved=saved
+            )
+            if outcome.message is not None:
+                self.history.add_usage(reply, Usage(
+                    raw=outcome.message.get("usage") or {}, request_id=outcome.request_id,
+                    model=outcome.message.get("model"), ttft_ms=outcome.ttft_ms, duration_ms=outcome.duration_ms,
+                ))
+        except Exception as exc:  # StoreError for what the environment causes; anything else too
+            before = f"{failure.message} " if failure else ""
+            self.not_saved = ApiFailure("store", (
+                f"{before}This reply could not be saved, so it is shown here but is not in the history: {exc}"))
+            reply.error = self.not_saved.message
+            return self.not_saved
+        return None
 
 
 def title_from(prompt: str, length: int) -> str:

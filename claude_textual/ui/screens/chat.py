@@ -326,6 +326,9 @@ class ChatScreen(Screen):
         if message.usage is not None:
             status.total_in += message.usage.count("input_tokens")
             status.total_out += message.usage.count("output_tokens")
+        if getattr(failure, "kind", None) == "store":  # shown, but the history could not take it
+            self.say(str(failure), title="Database", severity="error", timeout=30)
+            failure = None  # said once
         if message.status is Status.ERROR and failure is not None:
             self.say(f"{failure}\nCtrl+R retries.", title="API error", severity="error", timeout=10)
         self.show_retry_hint()
