@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -122,12 +122,16 @@ class Turn:
     """Send ``prompt`` in conversation ``conversation_id`` and run until Claude stops asking for tools."""
 
     def __init__(
-        self, history: History, conversation_id: str, settings: Settings, client: Any, *, model: str | None = None
+        self, history: History, conversation_id: str, settings: Settings, client: Any, *, model: str | None = None,
+        connect: Callable[[], Awaitable[Any]] | None = None,
     ) -> None:
+        """``client`` is the SDK client; or None with ``connect``, which makes it when the first
+        request is due (after the prompt is saved and shown)."""
         self.history = history
         self.conversation_id = conversation_id
         self.settings = settings
         self.client = client
+        self.connect = connect
         self.model = model or settings.model
         self.reply: Message | None = None
         self.not_saved: ApiFailure | None = None
@@ -158,6 +162,8 @@ class Turn:
         )
         self.reply = reply
         yield ReplyOpened(reply)
+        if self.client is None and self.connect is not None:
+            self.client = await self.connect()
         saved: dict[int, Any] = {}
 
         def checkpoint(partial: dict[str, Any]) -> None:

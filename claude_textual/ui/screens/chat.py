@@ -142,8 +142,6 @@ class ChatScreen(Screen):
 
     @work(exit_on_error=False, exclusive=True, group="turn")
     async def run_turn(self, turn: Turn, prompt: Message | None) -> None:
-        if turn.client is None:  # the SDK import (about 2 s) must not block the UI
-            turn.client = await asyncio.to_thread(self.app.client)
         async for event in turn.run(prompt):
             self.post_message(TurnUpdate(event))
 
@@ -370,7 +368,7 @@ class ChatScreen(Screen):
         if self.streaming():
             self.say("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
             return False
-        from claude_textual.core.turn import Turn, title_from
+        from claude_textual.core.turn import title_from
         from claude_textual.store.engine import StoreError
 
         if self.conversation_id is None:
@@ -384,9 +382,18 @@ class ChatScreen(Screen):
             self.sub_title = inert(conversation.title)
         elif self.query_one(MessagePane).later:
             await self.open_conversation(self.conversation_id, force=True)
-        self.turn = Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model)
+        self.turn = self.new_turn()
         self.turn_worker = self.run_turn(self.turn, user_text_message(text))
         return True
+
+    def new_turn(self) -> Turn:
+        """A turn in the open conversation; the SDK client (about 2 s to import, the first time) is
+        made off the UI thread when the request is due, after the prompt is already on screen."""
+        from claude_textual.core.turn import Turn
+
+        assert self.history is not None and self.conversation_id is not None
+        return Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model,
+                    connect=lambda: asyncio.to_thread(self.app.client))
 
     async def open_conversation(self, conversation_id: str, *, at_seq: int | None = None,
                                 force: bool = False) -> None:
@@ -432,7 +439,6 @@ class ChatScreen(Screen):
         if self.streaming():
             self.say("A reply is still streaming: wait, or press Esc to stop it first.", severity="warning")
             return
-        from claude_textual.core.turn import Turn
         from claude_textual.store.engine import StoreError
 
         pane = self.query_one(MessagePane)
@@ -459,7 +465,7 @@ class ChatScreen(Screen):
         except StoreError as exc:
             self.say(f"Cannot retry: {exc}", title="Database", severity="error", timeout=15)
             return
-        self.turn = Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model)
+        self.turn = self.new_turn()
         self.turn_worker = self.run_turn(self.turn, None)
 
     async def action_new_conversation(self) -> None:
