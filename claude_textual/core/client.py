@@ -108,4 +108,7 @@ def describe_error(exc: BaseException) -> ApiFailure:
         return ApiFailure("dropped", f"The connection dropped mid-reply ({type(exc).__name__}). The partial reply is kept.")
     if isinstance(exc, ValueError) and "tool parameter JSON" in str(exc):
         return ApiFailure("bad_stream", "The model sent tool input that is not valid JSON.")
+    if isinstance(exc, UnicodeDecodeError):  # the body ended inside a character, or is not UTF-8
+        return ApiFailure("bad_stream", "The stream ended in the middle of a character (or held bytes that are "
+                                        "not UTF-8). The partial reply is kept.")
     return ApiFailure("unexpected", f"The stream failed: {type(exc).__name__}: {exc}")

@@ -106,6 +106,7 @@ class ReplyStream:
         self._snapshot: Any = None
         self._last_checkpoint = 0.0
         self.checkpoint_error: Exception | None = None
+        self._stopped = False  # message_stop arrived
         """Why a checkpoint failed (checkpoints then stop); the stream itself carries on."""
 
     def snapshot(self) -> dict[str, Any] | None:
@@ -126,9 +127,12 @@ class ReplyStream:
             outcome.failure = ApiFailure("cancelled", "Stopped by you; the partial reply is kept.")
             raise
         except Exception as exc:  # every failure is reported, never raised into the UI
-            outcome.failure = describe_error(exc)
-            outcome.request_id = outcome.request_id or outcome.failure.request_id
-            outcome.status = Status.ERROR
+            if self._stopped:  # message_stop arrived: the reply is whole, the connection broke after it
+                outcome.status = Status.COMPLETE
+            else:
+                outcome.failure = describe_error(exc)
+                outcome.request_id = outcome.request_id or outcome.failure.request_id
+                outcome.status = Status.ERROR
         finally:
             self._finish()
 
@@ -153,6 +157,8 @@ class ReplyStream:
             out.append(BlockStopped(event.index, _dump(self._snapshot.content[event.index])))
         elif kind == "message_delta":
             out.append(UsageUpdated(_dump(self._snapshot.usage)))
+        elif kind == "message_stop":
+            self._stopped = True
         self._maybe_checkpoint()
         return out
 
