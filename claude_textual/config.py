@@ -15,9 +15,23 @@ THINKING_MODES = ("off", "adaptive", "enabled")
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as a directory only its owner can read."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """Create ``path`` and any missing parents, each one a directory only its owner can use (0700).
+
+    (``mkdir(parents=True, mode=...)`` applies the mode to the last one only; the parents it creates
+    get the umask's default, 0755 as a rule.) Directories that already exist are left as they are.
+    """
+    missing = []
+    level = Path(path)
+    while not level.exists() and level != level.parent:
+        missing.append(level)
+        level = level.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by someone else
+            continue
+        os.chmod(directory, 0o700)  # whatever the umask
+    return Path(path)
 
 
 def write_private(path: Path, text: str) -> None:
