@@ -1,6 +1,6 @@
 """Two app processes on one database, streaming at the same time, while the CLI reads it over and over.
 
-Each app (its own tmux session) sends a prompt and streams a 6-second reply from the loopback API;
+Each app (its own tmux session) sends a prompt and streams a 4-second reply from the loopback API;
 meanwhile ``export --last --format json`` and ``list --json`` run in a loop. Every export must parse,
 no process may report a locked database, no live reply may be taken for a dead one, and afterwards
 both conversations hold every message, complete.
@@ -29,8 +29,8 @@ pytestmark = [
 ]
 
 PROMPTS = {"alpha": "Prompt alpha", "beta": "Prompt beta"}
-DELTAS = 60  # 0.1 s apart: each reply streams for about 6 s
-READERS = 2  # CLI loops running side by side
+DELTAS = 40  # 0.1 s apart: each reply streams for about 4 s
+READERS = 1  # CLI loops running beside the apps
 
 
 def answer(name: str) -> list[str]:

@@ -109,7 +109,8 @@ async def test_ctrl_r_after_esc_and_on_reopening(api, make_app, db_path):
         app = pilot.app
         await wait_for(pilot, lambda: len(assistants(app)) == 3, what="the conversation")
         first = assistants(app)[0]
-        assert first.has_class("-superseded") and "superseded by a retry" in footer(first)
+        assert first.has_class("-superseded")
+        await wait_for(pilot, lambda: "superseded by a retry" in footer(first), what="the superseded footer")
 
 
 async def test_ctrl_r_with_nothing_to_retry(api, make_app):

@@ -62,7 +62,8 @@ class AssistantMessage(Vertical):
     """
 
     def __init__(self, message: Message, *, streaming: bool = False) -> None:
-        super().__init__(classes="assistant-message")
+        dimmed = " -superseded" if message.extra.get("superseded") else ""  # from the first frame
+        super().__init__(classes="assistant-message" + dimmed)
         self.message = message
         self.streaming = streaming
         self.retryable = False
