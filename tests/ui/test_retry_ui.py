@@ -198,3 +198,31 @@ async def test_overloaded_then_retried_automatically_shows_one_reply(api, make_a
         assert reply.message.status is Status.COMPLETE and reply.query_one(TextView).source == ANSWER
         assert "error" not in footer(reply)
     assert len(api.requests) == 2 and len(stored(db_path)) == 2
+
+
+async def test_a_reply_another_app_is_streaming_is_not_retried_until_it_is_stale(api, make_app, db_path,
+                                                                                  monkeypatch):
+    history = History(db_path)
+    try:
+        conversation = history.create_conversation("t", "claude-test")
+        history.add_message(conversation.id, user_text_message("question"))
+        history.add_message(conversation.id, Message(role="assistant", content=[{"type": "text", "text": "so far"}],
+                                                     status=Status.STREAMING))
+    finally:
+        history.close()
+    api.then(fixture_reply("docs_basic_text.sse"))
+    log = NotificationLog()
+    async with run(make_app(resume="last"), log) as pilot:
+        app = pilot.app
+        [live] = await wait_for(pilot, lambda: assistants(app), what="the conversation")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: log.of("warning"), what="the refusal")
+        assert "still being written" in log.of("warning")[0].message and "idle for 15 s" in log.of("warning")[0].message
+        assert len(assistants(app)) == 1 and not api.requests
+        monkeypatch.setenv("CLAUDE_TEXTUAL_STALE_SECONDS", "0")  # as if 15 s had passed since its last write
+        await pilot.press("ctrl+r")
+        await settle(pilot, 2)
+        assert live.has_class("-superseded") and assistants(app)[1].message.status is Status.COMPLETE
+    old, new = stored(db_path)[1:]
+    assert old.status is Status.INTERRUPTED and old.extra == {"superseded": True} and old.text() == "so far"
+    assert new.status is Status.COMPLETE

@@ -455,8 +455,10 @@ class ChatScreen(Screen):
                     self.say("Nothing to retry: the last reply is complete.", severity="warning")
                     return
                 if last.status is Status.STREAMING:
-                    self.say("That reply is still being written (in another window?). Try again once it stops.",
-                             severity="warning")
+                    from claude_textual.store.history import stale_seconds
+
+                    self.say("That reply is still being written, in another window? If the app writing it crashed, "
+                             f"Ctrl+R works once the reply has been idle for {stale_seconds():g} s.", severity="warning")
                     return
                 self.history.mark_superseded(last)
                 view = pane.reply(last.id)
