@@ -93,7 +93,7 @@ def retry_reason(failure: ApiFailure) -> str:
         return "overloaded"
     if failure.status is not None:
         return f"server error {failure.status}"
-    return "no connection"
+    return "connection lost" if failure.kind == "dropped" else "no connection"
 
 
 def duration(seconds: float) -> str:

@@ -113,9 +113,29 @@ async def test_connection_dropped_before_the_reply_is_retried(api, history):
     turn = make_turn(api, history, Reply(200, [DROP]), ok(), retry_cap=0.1)
     events = await drain(turn, user_text_message("hi"))
     assert len(api.requests) == 2
-    assert waits(events)[0][3] == "no connection"
+    assert waits(events)[0][3] == "connection lost"
     reply = one_reply(history, turn)
     assert reply.status is Status.COMPLETE and reply.extra["attempts"][0]["kind"] == "dropped"
+
+
+async def test_no_connection_at_all_is_retried_then_reported(history):
+    """Nothing listens on the port: each attempt fails to connect; the last error is the reply's."""
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago, now closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(model="claude-test", max_retries=2, retry_cap=0.1, timeout=5.0, thinking="off")
+    conversation = history.create_conversation("t", settings.model)
+    client = make_client(settings, api_key="sk-test", base_url=f"http://127.0.0.1:{port}")
+    turn = Turn(history, conversation.id, settings, client)
+    events = await drain(turn, user_text_message("hi"))
+    assert [w[1:] for w in waits(events) if w[0]] == [(1, 2, "no connection"), (2, 2, "no connection")]
+    failure = events[-1].failure
+    assert failure.kind == "connection" and "Cannot reach the API" in failure.message
+    assert "failed 3 times" in failure.message
+    reply = one_reply(history, turn)
+    assert reply.status is Status.ERROR and [a["kind"] for a in reply.extra["attempts"]] == ["connection"] * 3
 
 
 async def test_failure_after_content_arrived_is_not_retried(api, history):
