@@ -1,0 +1,260 @@
+"""Big input: a 1 MB paste, a 2 MB reply, a reply that is one 100,000-line code block.
+
+    python bench/big_input.py [--scale 1.0] [--json] [--delta-kb 0.2]
+
+The real app runs headless under Textual's Pilot (120x40) against a loopback Messages API server in
+this process, through the real SDK, on a database in a temporary directory. A 5 ms timer inside
+the app (``set_interval``) records how late each tick fires: that is the event-loop lag. Three
+scenarios, each in a new conversation:
+
+paste
+    ``TextArea.insert`` of a 1 MB text (lines of prose and code) into the prompt box: the time for
+    the insert itself, and until the next frame has been painted (the paste accepted). Then Ctrl+S
+    sends it, and the loopback answers briefly.
+reply
+    A 2 MB Markdown reply streamed as ``text_delta`` frames of ``--delta-kb`` KB.
+code
+    A reply holding one fenced code block of 100,000 lines.
+
+For the two replies: the time from the prompt sent to the server's first delta (the SDK is imported
+on the first send, so the paste pays for that), from the last byte the server sent to the final
+paint (the reply closed and the frame after it painted), and the event-loop lag, max and p99, from
+the first delta sent to the final paint. The server sends as fast as the socket takes it. Every scenario then reads the
+database back and asserts it holds every byte (the pasted prompt and each reply, exactly); ``OK``
+is printed when all do. ``--scale`` multiplies every size (``--scale 0.01`` is a quick smoke run).
+
+This prints figures; it asserts no timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from claude_textual.config import Settings
+from claude_textual.core.loopback import LoopbackServer, Reply, sse
+
+SIZE = (120, 40)
+TICK = 0.005
+PASTE_BYTES = 1_000_000
+REPLY_BYTES = 2_000_000
+CODE_LINES = 100_000
+
+
+def prose_and_code(size: int) -> str:
+    """About ``size`` characters of pasted text: paragraphs, lists and code, ending without blanks."""
+    parts, total, n = [], 0, 0
+    while total < size:
+        n += 1
+        chunk = (f"Paragraph {n}: the quick brown fox jumps over the lazy dog, again and again, ünïcödé ✓.\n"
+                 f"- item {n}.a\n- item {n}.b\n\n```python\ndef f{n}(x):\n    return x * {n}\n```\n\n")
+        parts.append(chunk)
+        total += len(chunk)
+    return "".join(parts)[:size].strip() + f"\nEND-OF-PASTE-{size}"
+
+
+def markdown_reply(size: int) -> str:
+    lines, total, n = [], 0, 0
+    while total < size:
+        n += 1
+        line = (f"## Section {n}\n\nSome **bold** and `code` text, number {n}, with a [link](https://example.com/{n}).\n\n"
+                if n % 10 == 0 else f"Line {n} of the reply: lorem ipsum dolor sit amet, consectetur adipiscing.\n")
+        lines.append(line)
+        total += len(line)
+    return "".join(lines) + f"\nEND-OF-REPLY-{size}"
+
+
+def code_reply(lines: int) -> str:
+    body = "".join(f"    value_{i} = compute({i}, factor={i % 7})  # line {i}\n" for i in range(lines))
+    return f"Here is the file:\n\n```python\ndef generated():\n{body}```\n\nEND-OF-CODE-{lines}"
+
+
+class Server:
+    """The loopback API; each reply records when its last byte was handed to the socket."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[str, str, int]] = []  # (name, text, delta size)
+        self.last_byte: dict[str, float] = {}
+        self.first_byte: dict[str, float] = {}
+        self.server = LoopbackServer(self.respond).start()
+
+    def respond(self, body: dict[str, Any]) -> Reply:
+        name, text, delta = self.queue.pop(0)
+        return Reply(200, self.frames(name, text, delta), {"content-type": "text/event-stream; charset=utf-8"})
+
+    def frames(self, name: str, text: str, delta: int) -> Iterator[bytes]:
+        yield sse("message_start", {"type": "message_start", "message": {
+            "id": f"msg_{name}", "type": "message", "role": "assistant", "content": [], "model": "claude-bench",
+            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}})
+        yield sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                          "content_block": {"type": "text", "text": ""}})
+        self.first_byte[name] = time.perf_counter()
+        batch: list[bytes] = []
+        for start in range(0, len(text), delta):
+            batch.append(sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                     "delta": {"type": "text_delta", "text": text[start:start + delta]}}))
+            if len(batch) == 16:  # a few frames per write, as a network delivers them
+                yield b"".join(batch)
+                batch = []
+        yield b"".join(batch)
+        yield sse("content_block_stop", {"type": "content_block_stop", "index": 0})
+        yield sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                    "usage": {"output_tokens": max(1, len(text) // 4)}})
+        yield sse("message_stop", {"type": "message_stop"})
+        self.last_byte[name] = time.perf_counter()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def lag_stats(ticks: list[float], start: float, end: float) -> dict[str, float]:
+    window = [t for t in ticks if start <= t <= end]
+    lags = [max(0.0, (b - a) - TICK) for a, b in zip(window, window[1:], strict=False)]
+    if not lags:
+        return {"max_ms": 0.0, "p99_ms": 0.0, "ticks": len(window)}
+    ordered = sorted(lags)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return {"max_ms": round(max(lags) * 1000, 1), "p99_ms": round(p99 * 1000, 1),
+            "median_ms": round(statistics.median(lags) * 1000, 2), "ticks": len(window)}
+
+
+async def run(scale: float, delta_kb: float, workdir: Path) -> dict[str, Any]:
+    from claude_textual.store.history import History
+    from claude_textual.ui.app import ClaudeApp
+    from claude_textual.ui.widgets.message import AssistantMessage
+    from claude_textual.ui.widgets.prompt import PromptBox
+
+    paste = prose_and_code(max(1000, int(PASTE_BYTES * scale)))
+    reply = markdown_reply(max(2000, int(REPLY_BYTES * scale)))
+    code = code_reply(max(100, int(CODE_LINES * scale)))
+    delta = max(16, int(delta_kb * 1000))
+    server = Server()
+    server.queue = [("paste", "Got it: a long paste.", delta), ("reply", reply, delta), ("code", code, delta)]
+    db = workdir / "history.db"
+    settings = Settings(model="claude-bench", max_retries=0, timeout=600.0, thinking="off")
+    app = ClaudeApp(settings, db, api_key="sk-bench", base_url=server.server.url)
+    ticks: list[float] = []
+    results: dict[str, Any] = {"sizes": {"paste_bytes": len(paste.encode()), "reply_bytes": len(reply.encode()),
+                                         "code_lines": code.count("\n"), "delta_bytes": delta}}
+
+    def idle() -> bool:
+        screen = app.screen
+        worker = screen.turn_worker
+        return ((worker is None or worker.is_finished) and not any(a.streaming for a in screen.query(AssistantMessage)))
+
+    async def until(predicate, timeout: float = 600.0, step: float = 0.002) -> None:
+        deadline = time.perf_counter() + timeout
+        while not predicate():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the bench timed out")
+            await asyncio.sleep(step)
+
+    async def painted() -> float:
+        """The time the next frame after now has been painted."""
+        done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        app.screen.refresh()
+        app.call_after_refresh(lambda: done.done() or done.set_result(time.perf_counter()))
+        return await done
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.screen.history is not None, 60)
+        app.set_interval(TICK, lambda: ticks.append(time.perf_counter()))
+        await pilot.pause(0.2)
+
+        # 1. the paste ---------------------------------------------------------------------------
+        prompt = app.screen.query_one(PromptBox)
+        prompt.focus()
+        start = time.perf_counter()
+        prompt.insert(paste)
+        inserted = time.perf_counter()
+        accepted = await painted()
+        results["paste"] = {"insert_s": round(inserted - start, 3), "accepted_painted_s": round(accepted - start, 3),
+                            "lag": lag_stats(ticks, start, accepted)}
+        sent = time.perf_counter()
+        await pilot.press("ctrl+s")
+        await until(lambda: len(app.screen.query(AssistantMessage)) == 1 and idle())
+        done = await painted()
+        results["paste"]["sent_to_reply_painted_s"] = round(done - sent, 3)
+
+        # 2. and 3. the replies ----------------------------------------------------------------------
+        for name in ("reply", "code"):
+            await pilot.press("ctrl+n")
+            await pilot.pause(0.1)
+            prompt.focus()
+            prompt.insert(f"send the {name}")
+            sent = time.perf_counter()
+            await pilot.press("ctrl+s")
+            await until(lambda: len(app.screen.query(AssistantMessage)) == 1)
+            await until(idle)
+            closed = time.perf_counter()
+            final = await painted()
+            first = server.first_byte[name]
+            last = server.last_byte[name]
+            results[name] = {
+                "sent_to_first_byte_s": round(first - sent, 3),
+                "stream_s": round(last - first, 3),
+                "last_byte_to_final_paint_s": round(final - last, 3),
+                "last_byte_to_reply_closed_s": round(closed - last, 3),
+                "sent_to_final_paint_s": round(final - sent, 3),
+                "lag": lag_stats(ticks, first, final),
+            }
+    server.stop()
+
+    # every byte in the database ---------------------------------------------------------------------
+    history = History(db)
+    try:
+        conversations = history.list_conversations()
+        checks = {}
+        pasted = history.load_messages(conversations[-1].id)  # the first conversation made
+        checks["paste"] = pasted[0].text() == paste.strip()
+        for name, text in (("reply", reply), ("code", code)):
+            conv = next(c for c in conversations if c.title == f"send the {name}")
+            messages = history.load_messages(conv.id)
+            checks[name] = messages[-1].text() == text and messages[-1].status.value == "complete"
+    finally:
+        history.close()
+    results["database_holds_every_byte"] = checks
+    assert all(checks.values()), f"the database lost bytes: {checks}"
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every size (default 1.0)")
+    parser.add_argument("--delta-kb", type=float, default=0.2, help="KB of text per text_delta (default 0.2)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="ct-big-") as name:
+        os.environ.pop("CLAUDE_TEXTUAL_DB", None)
+        results = asyncio.run(run(args.scale, args.delta_kb, Path(name)))
+    results["ok"] = True
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    sizes = results["sizes"]
+    print(f"big input (scale {args.scale:g}): paste {sizes['paste_bytes'] / 1e6:.2f} MB, reply "
+          f"{sizes['reply_bytes'] / 1e6:.2f} MB, code block {sizes['code_lines']:,} lines, deltas of "
+          f"{sizes['delta_bytes']} B")
+    paste = results["paste"]
+    print(f"paste     insert {paste['insert_s']:.3f} s, accepted (painted) {paste['accepted_painted_s']:.3f} s, "
+          f"lag max {paste['lag']['max_ms']} ms; sent -> reply painted {paste['sent_to_reply_painted_s']:.3f} s")
+    for name in ("reply", "code"):
+        r = results[name]
+        print(f"{name:<9} stream {r['stream_s']:.3f} s, last byte -> final paint {r['last_byte_to_final_paint_s']:.3f} s, "
+              f"sent -> final paint {r['sent_to_final_paint_s']:.3f} s, loop lag max {r['lag']['max_ms']} ms "
+              f"p99 {r['lag']['p99_ms']} ms")
+    print("database holds every byte: OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
