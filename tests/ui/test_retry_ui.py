@@ -142,7 +142,7 @@ async def test_resumed_failed_reply_offers_ctrl_r(api, make_app, db_path):
     async with run(make_app(resume="last")) as pilot:
         app = pilot.app
         [failed] = await wait_for(pilot, lambda: assistants(app), what="the conversation")
-        assert "Ctrl+R retries" in footer(failed)
+        await wait_for(pilot, lambda: "Ctrl+R retries" in footer(failed), what="the retry hint")
         await pilot.press("ctrl+r")
         await settle(pilot, 2)
         assert assistants(app)[1].message.status is Status.COMPLETE
