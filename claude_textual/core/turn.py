@@ -97,7 +97,7 @@ def retry_reason(failure: ApiFailure) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``3600`` -> ``1 h``, ``90`` -> ``1.5 min``, ``7`` -> ``7 s``."""
+    """``3600`` -> ``1 h``, ``600`` -> ``10 min``, ``90`` -> ``90 s``."""
     if seconds >= 3600:
         return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
     if seconds >= 120:
