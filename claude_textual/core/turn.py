@@ -162,8 +162,6 @@ class Turn:
         )
         self.reply = reply
         yield ReplyOpened(reply)
-        if self.client is None and self.connect is not None:
-            self.client = await self.connect()
         saved: dict[int, Any] = {}
 
         def checkpoint(partial: dict[str, Any]) -> None:
@@ -176,7 +174,13 @@ class Turn:
         outcome = ReplyOutcome()
         heartbeat = asyncio.ensure_future(self._heartbeat(reply))
         try:
-            for attempt in range(settings.max_retries + 1):
+            if self.client is None and self.connect is not None:
+                try:
+                    self.client = await self.connect()
+                except Exception as exc:  # e.g. a broken SDK install: the reply row is still closed
+                    outcome = ReplyOutcome(status=Status.ERROR)
+                    failure = ApiFailure("client", f"Could not start the API client: {type(exc).__name__}: {exc}")
+            for attempt in range(settings.max_retries + 1 if failure is None else 0):
                 stream = ReplyStream(self.client, params, checkpoint, self.checkpoint_interval)
                 try:
                     async with aclosing(stream.events()) as events:
