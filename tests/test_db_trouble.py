@@ -260,19 +260,19 @@ async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(bas
         assert digest(trouble.db.parent / name) == before
 
 
-@pytest.mark.parametrize("case", ["random_bytes", "newer_schema", "locked"])
-def test_the_installed_command_exits_1_without_a_traceback(base, case):
+@pytest.mark.parametrize(("case", "argv"), [("random_bytes", ["list"]), ("newer_schema", ["export", "--last"]),
+                                           ("locked", ["search", "anything"])])
+def test_the_installed_command_exits_1_without_a_traceback(base, case, argv):
     trouble = CASES[case](base)
     before = digest(trouble.db)
     command = Path(sys.executable).parent / "claude-textual"
     env = {**os.environ, "CLAUDE_TEXTUAL_BUSY_TIMEOUT": BUSY_TIMEOUT}
     with trouble.condition():
-        for argv in (["list"], ["export", "--last"], ["search", "anything"]):
-            done = subprocess.run([str(command), *argv, "--db", str(trouble.db)], capture_output=True, text=True,
-                                  env=env, timeout=60)
-            assert done.returncode == 1, (argv, done.stdout, done.stderr)
-            assert "Traceback" not in done.stderr and done.stdout == ""
-            check_message(done.stderr, trouble)
+        done = subprocess.run([str(command), *argv, "--db", str(trouble.db)], capture_output=True, text=True,
+                              env=env, timeout=60)
+    assert done.returncode == 1, (argv, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    check_message(done.stderr, trouble)
     assert digest(trouble.db) == before
 
 
