@@ -1,4 +1,4 @@
-"""bench/startup.py runs against the installed command and reports a figure (no timing asserted)."""
+"""The benchmarks run against the installed command and report figures (no timing asserted)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,26 @@ def test_startup_bench_prints_a_first_frame_time():
     # The one check that is not a timing: the SDK stays off the start-up path.
     assert result["sdk_imported_before_first_frame"] is not True, "SDK imported before the first frame"
     assert done.returncode == 0
+
+
+STREAM = BENCH.parent / "stream.py"
+
+
+def test_stream_bench_runs_every_part_at_tiny_sizes():
+    """bench/stream.py end to end (stream, stress, startup, open; app and baseline) — figures, not timings."""
+    done = subprocess.run(
+        [sys.executable, str(STREAM), "--json", "--kb", "2", "--stress-kb", "2", "--rate", "200",
+         "--stress-rate", "400", "--earlier", "2", "--earlier-kb", "1", "--lead", "0.3",
+         "--conversations", "30", "--longest", "10", "--runs", "1", "--idle", "0.5"],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    result = json.loads(done.stdout)
+    assert len(result["streams"]) == 4  # stream and stress, with 0 and 2 earlier messages
+    for runs in result["streams"].values():
+        for who in ("claude-textual", "baseline"):
+            run = runs[who]
+            assert run["cores"] >= 0 and run["paint_ms"] >= 0 and run["bytes_per_kb"] > 0
+            assert run["peak_rss_mib"] > 0 and run["lag_ms"]["ticks"] > 0
+    assert result["startup"]["empty_s"] > 0 and result["startup"]["big_s"] > 0
+    assert result["startup"]["baseline_s"] > 0 and result["startup"]["rss_idle_mib"] > 0
+    assert result["open"]["median_s"] is not None
