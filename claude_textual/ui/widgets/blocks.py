@@ -6,13 +6,17 @@ A streaming block takes pieces with ``feed`` and repaints at most ``FLUSH_HZ`` t
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.geometry import Region, Size
 from textual.markup import escape
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
 from claude_textual.core.model import Block
 from claude_textual.core.sanitize import inert
@@ -33,7 +37,10 @@ class Coalescing:
         self._pending.append(text)
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self.set_timer(1 / FLUSH_HZ, self._flush)  # type: ignore[attr-defined]
+            self.set_timer(self.flush_delay(), self._flush)  # type: ignore[attr-defined]
+
+    def flush_delay(self) -> float:
+        return 1 / FLUSH_HZ
 
     async def _flush(self) -> None:
         self._flush_scheduled = False
@@ -55,23 +62,252 @@ class Coalescing:
             await self.finish(block)
 
 
-class TextView(Coalescing, Markdown):
-    """A text block streaming in as Markdown; its citations are listed as numbered sources at the end."""
+class Growing:
+    """For the widgets that grow while a reply streams (the reply, its text, the transcript).
+
+    Textual repaints a widget whole when its size changes, and sets its ``virtual_size`` reactive,
+    which asks for another layout pass right after the one that just placed it. For these widgets
+    neither is needed when they only grew taller at the same width (they have no bottom border or
+    padding): the lines they had are unchanged and new ones are drawn as they are reached, and the
+    compositor has already arranged (and, when anchored, scrolled) everything — the value is stored
+    without asking again, as Textual itself does when it reflows on a scroll. So a repaint of a
+    streaming reply is one layout pass that redraws the lines that changed, not two that redraw all.
+    """
+
+    _keep_lines = False
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        old = self._size  # type: ignore[attr-defined]
+        styles = self.styles  # type: ignore[attr-defined]
+        self._keep_lines = (0 < old.height <= size.height and old.width == size.width
+                            and not styles.padding.bottom and styles.border_bottom[0] in ("", "none", "hidden"))
+        try:
+            return super()._size_updated(size, virtual_size, container_size, layout=False)  # type: ignore[misc]
+        finally:
+            self._keep_lines = False
+
+    def _set_dirty(self, *regions: Region) -> None:
+        if regions or not self._keep_lines:
+            super()._set_dirty(*regions)  # type: ignore[misc]
+
+
+class MarkdownLines(Growing, Widget):
+    """Markdown that grows at its end, drawn with Rich and re-rendered only where it changed.
+
+    Each top-level block that is finished (another has begun after it) is rendered once, into lines
+    kept for the widget's width and style; only the tail — the last block, which may still grow — is
+    parsed and rendered again when text is appended. Height and lines come from the same render,
+    so an append costs the same at the end of a 50 KB reply as at its start.
+
+    With ``reserve`` > 1 the height grows that many lines at a time (blank lines below the text wait
+    for the next ones): an append that fits repaints only the lines that changed, without a layout
+    pass or a scroll of the whole transcript.
+    """
+
+    DEFAULT_CSS = """
+    MarkdownLines {
+        height: auto;
+    }
+    """
+
+    def __init__(self, text: str = "", *, reserve: int = 1, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.reserve = reserve
+        self.grew = False  # the last change needed a layout pass (and so, when followed, a scroll)
+        self._height = 0  # the height last given to layout
+        self._reset()
+        if text:
+            self.append(text)
+
+    def _reset(self) -> None:
+        self.source = ""
+        self._frozen = 0  # characters of the source in finished chunks
+        self._chunks: list[tuple[int, int, str]] = []  # (start, end, lead) in the source: see _lead
+        self._tail_lead = ""
+        self._tail: Any = None  # the tail's Markdown, after its lead
+        self._key: tuple[int, Any] | None = None  # (width, style) the lines below were rendered for
+        self._lines: list[Strip] = []  # the finished chunks' lines
+        self._rendered = 0  # how many chunks are in _lines
+        self._tail_lines: list[Strip] | None = None
+
+    def append(self, text: str) -> None:
+        self.source += text
+        tail = self.source[self._frozen:]
+        lead = self._tail_lead
+        markdown = rich_markdown(lead + tail)
+        cut, last_kind = finished_prefix(markdown, lead + tail, skip_lines=lead.count("\n"))
+        if cut:
+            cut -= len(lead)
+            self._chunks.append((self._frozen, self._frozen + cut, lead))
+            self._frozen += cut
+            self._tail_lead = _lead(last_kind)
+            markdown = rich_markdown(self._tail_lead + tail[cut:])
+        changed_from = len(self._lines)  # the old tail's first line: nothing above it changes
+        self._tail, self._tail_lines = markdown, None
+        self._changed(changed_from)
+
+    def reset(self, text: str) -> None:
+        """Show ``text`` instead, from scratch."""
+        self._reset()
+        self.append(text)
+
+    def release_reserve(self) -> None:
+        """No more text is coming: give back the reserved lines."""
+        self.reserve = 1
+        self._changed(0)
+
+    def _changed(self, first_line: int) -> None:
+        if not self.is_mounted:
+            return
+        width = self.size.width
+        if width > 0 and self._key is not None and self._key[0] == width and self._height:
+            lines, tail = self._render_lines(width)
+            if self._fit(len(lines) + len(tail)) == self._height:  # same height: repaint the changed lines
+                self.grew = False
+                self.refresh(Region(0, first_line, width, self._height - first_line))
+                return
+        self.grew = True
+        # lines above the old tail are unchanged; lines below the old height are drawn when reached
+        self.refresh(Region(0, first_line, max(width, 1), max(1, self._height - first_line)), layout=True)
+
+    def _fit(self, needed: int) -> int:
+        """The height for ``needed`` lines: never less than given before while lines are reserved."""
+        if self.reserve <= 1:
+            return needed
+        if needed <= self._height:
+            return self._height
+        return -(-needed // self.reserve) * self.reserve
+
+    def _render_lines(self, width: int) -> tuple[list[Strip], list[Strip]]:
+        style = self.visual_style.rich_style
+        if self._key != (width, style):
+            self._key, self._lines, self._rendered, self._tail_lines = (width, style), [], 0, None
+        while self._rendered < len(self._chunks):
+            start, end, lead = self._chunks[self._rendered]
+            lines = self._render(rich_markdown(lead + self.source[start:end]), width, style)
+            self._lines.extend(lines[LEADS.get(lead, 0):])
+            self._rendered += 1
+        if self._tail_lines is None:
+            lines = self._render(self._tail, width, style) if self._tail is not None else []
+            self._tail_lines = lines[LEADS.get(self._tail_lead, 0):]
+        return self._lines, self._tail_lines
+
+    def _render(self, markdown: Any, width: int, style: Any) -> list[Strip]:
+        """Lines as a ``Static`` would render them (``RichVisual.render_strips``)."""
+        app = self.app
+        options = app.console_options.update(highlight=False, width=width, height=None)
+        segments = app.console.render(self.post_render(markdown, style), options)
+        return [Strip(line) for line in Segment.split_and_crop_lines(segments, width, include_new_lines=False,
+                                                                      pad=False)]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if width <= 0:
+            return 0
+        if self._key is not None and self._key[0] != width:
+            self._height = 0  # a new width: reserve afresh
+        lines, tail = self._render_lines(width)
+        self._height = self._fit(len(lines) + len(tail))
+        return self._height
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines, tail = self._render_lines(width)
+        if y < len(lines):
+            return lines[y]
+        if y - len(lines) < len(tail):
+            return tail[y - len(lines)]
+        return Strip.blank(width, self.visual_style.rich_style)
+
+
+class TextView(Coalescing, MarkdownLines):
+    """A text block streaming in as Markdown; its citations are listed as numbered sources below it.
+
+    Drawn with Rich Markdown like a stored reply (:class:`StoredText`), so a reply looks the same
+    streaming, finished and reopened; ``source`` is the Markdown shown (made inert).
+    """
 
     def __init__(self, block: Block | None = None) -> None:
-        super().__init__(inert(block.get("text", "")) if block else "", classes="text-block")
+        super().__init__(inert(block.get("text", "")) if block else "", reserve=RESERVE_LINES,
+                         classes="text-block")
         self._pending, self._flush_scheduled = [], False
 
     async def paint(self, chunk: str) -> None:
-        await self.append(inert(chunk))
+        self.append(inert(chunk))
+
+    def flush_delay(self) -> float:
+        # A repaint that grows the reply scrolls and redraws the whole transcript; one that fits in
+        # the reserved lines redraws only those. Fast streams grow on every repaint: fewer of them.
+        return 1 / GROWING_HZ if self.grew else 1 / FLUSH_HZ
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
-        if self.source != inert(block.get("text", "")):
-            await self.update(inert(block.get("text", "")))
+        text = inert(block.get("text", ""))
+        if self.source != text:
+            self.reset(text)
+        self.release_reserve()
         lines = citation_lines(block)
-        if lines:
-            await self.mount(Static(lines, classes="citations", markup=False))
+        if lines and self.parent is not None:
+            await self.parent.mount(Static(lines, classes="citations", markup=False), after=self)
+
+
+GROWING_HZ = 6
+"""Repaints a second of a streaming text while each one makes it taller."""
+
+RESERVE_LINES = 4
+"""While a text streams, its height grows this many lines at a time (see :class:`MarkdownLines`)."""
+
+
+_markdown: tuple[Any, Any] | None = None
+
+
+def rich_markdown(text: str) -> Any:
+    """Rich's Markdown for ``text`` (monokai code, links as text), parsed by one shared parser:
+    Rich makes a new parser for each instance, which costs more than parsing a block."""
+    global _markdown
+    if _markdown is None:
+        from markdown_it import MarkdownIt
+        from rich.markdown import Markdown as RichMarkdown
+
+        # the parser Rich's Markdown.__init__ makes; tests compare the renders
+        _markdown = (RichMarkdown("", code_theme="monokai", hyperlinks=False),
+                     MarkdownIt().enable("strikethrough").enable("table"))
+    template, parser = _markdown
+    markdown = copy.copy(template)
+    markdown.markup, markdown.parsed = text, parser.parse(text)
+    return markdown
+
+
+def finished_prefix(markdown: Any, text: str, skip_lines: int = 0) -> tuple[int, str]:
+    """How many characters of ``text`` its finished top-level blocks take, and the type of the last.
+
+    Finished are all blocks but the last that begins on a complete line (none before line
+    ``skip_lines``): the last may still grow, and an unfinished last line may still turn out to
+    continue it (``1`` becoming ``1. item`` of the list above), so it does not end anything yet.
+    """
+    complete = text.count("\n")
+    starts = [(token.map[0], token.type) for token in markdown.parsed
+              if token.level == 0 and token.nesting >= 0 and token.map and skip_lines <= token.map[0] < complete]
+    if len(starts) < 2:
+        return 0, ""
+    line = starts[-1][0]
+    cut = 0
+    for _ in range(line):
+        cut = text.index("\n", cut) + 1
+    return cut, next(kind for start, kind in reversed(starts) if start < line)
+
+
+LEADS = {"x\n\n": 1, "---\n\n": 2}
+"""Markdown that a chunk is rendered after (see ``_lead``), and how many lines it draws itself."""
+
+
+def _lead(kind: str) -> str:
+    """What a chunk of Markdown is rendered after, so that it draws as it would in the whole text.
+
+    How Rich separates two top-level blocks depends on both (a rule draws its own blank line and
+    asks for no other; a list starts with one even at the top), so a chunk is rendered after a
+    block of the kind its predecessor has — a rule, or a one-line paragraph — whose lines are dropped.
+    """
+    return "---\n\n" if kind == "hr" else "x\n\n"
 
 
 class StoredText(Static):
@@ -79,9 +315,8 @@ class StoredText(Static):
 
     def __init__(self, block: Block) -> None:
         from rich.console import Group
-        from rich.markdown import Markdown as RichMarkdown
 
-        parts: list = [RichMarkdown(inert(block.get("text", "")), code_theme="monokai", hyperlinks=False)]
+        parts: list = [rich_markdown(inert(block.get("text", "")))]
         sources = citation_lines(block)
         if sources:
             parts.append(Text(sources, style="dim"))

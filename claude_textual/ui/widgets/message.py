@@ -10,7 +10,7 @@ from textual.widgets import Static
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.widgets.blocks import Coalescing, block_view
+from claude_textual.ui.widgets.blocks import Coalescing, Growing, block_view
 
 
 def usage_line(message: Message) -> str:
@@ -48,7 +48,7 @@ class UserMessage(Static):
                          classes="tool-results" if is_results else "user-message")
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(Growing, Vertical):
     """Claude's reply: a header, one view per content block, and a footer with status and usage.
 
     A reply that a retry replaced stays, dimmed (class ``-superseded``); the last failed or

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from claude_textual.core.codeblocks import CodeBlock, code_blocks
 from claude_textual.core.model import Message
+from claude_textual.ui.widgets.blocks import Growing
 from claude_textual.ui.widgets.message import AssistantMessage, UserMessage
 
 WINDOW = 20
@@ -42,7 +43,7 @@ class Hint(Static):
             pane.request(self.side)
 
 
-class MessagePane(VerticalScroll):
+class MessagePane(Growing, VerticalScroll):
     BINDINGS = [
         Binding("k", "select(-1)", "Prev msg", show=False),
         Binding("j", "select(1)", "Next msg", show=False),
