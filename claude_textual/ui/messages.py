@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
     from claude_textual.core.model import Conversation
-    from claude_textual.core.turn import TurnEvent
+    from claude_textual.core.turn import ReplyEvent, TurnEvent
     from claude_textual.store.history import History
 
 
@@ -41,3 +43,47 @@ class TurnUpdate(Message):
     def __init__(self, event: TurnEvent) -> None:
         super().__init__()
         self.event = event
+
+
+class DeltaBatcher:
+    """Posts a turn's events as :class:`TurnUpdate` messages, merging streamed pieces.
+
+    Consecutive pieces of the same block that arrive within ``window`` seconds of the first go out
+    as one event: a message per SSE event costs the UI more than painting does, and the views only
+    repaint a few times a second anyway. Any other event first sends what is pending, so the order
+    never changes and the last piece goes out with the event that ends its block, without waiting.
+    """
+
+    def __init__(self, post: Callable[[Message], object], window: float = 0.05) -> None:
+        from claude_textual.core.stream import BlockDelta
+        from claude_textual.core.turn import ReplyEvent
+
+        self._delta, self._event = BlockDelta, ReplyEvent
+        self.post = post
+        self.window = window
+        self.pending: ReplyEvent | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, event: TurnEvent) -> None:
+        item = getattr(event, "event", None)
+        if not isinstance(item, self._delta):
+            self.flush()
+            self.post(TurnUpdate(event))
+            return
+        pending = self.pending
+        if pending is not None:
+            first = pending.event
+            if pending.message is event.message and first.index == item.index and first.kind == item.kind:
+                self.pending = self._event(event.message, self._delta(item.index, item.kind, first.text + item.text))
+                return
+            self.flush()
+        self.pending = event  # type: ignore[assignment]
+        self._timer = asyncio.get_running_loop().call_later(self.window, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            self.post(TurnUpdate(pending))

@@ -21,7 +21,13 @@ from textual.worker import Worker, WorkerState
 
 from claude_textual.core.model import Message, SearchHit, Status, user_text_message
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.messages import ConversationsLoaded, HistoryFailed, HistoryOpened, TurnUpdate
+from claude_textual.ui.messages import (
+    ConversationsLoaded,
+    DeltaBatcher,
+    HistoryFailed,
+    HistoryOpened,
+    TurnUpdate,
+)
 from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
 from claude_textual.ui.widgets.message import AssistantMessage
 from claude_textual.ui.widgets.message_pane import WINDOW, MessagePane
@@ -142,8 +148,12 @@ class ChatScreen(Screen):
 
     @work(exit_on_error=False, exclusive=True, group="turn")
     async def run_turn(self, turn: Turn, prompt: Message | None) -> None:
-        async for event in turn.run(prompt):
-            self.post_message(TurnUpdate(event))
+        batcher = DeltaBatcher(self.post_message)  # streamed pieces merged: one message per SSE event is costly
+        try:
+            async for event in turn.run(prompt):
+                batcher.add(event)
+        finally:
+            batcher.flush()
 
     # ---- handlers: history and list --------------------------------------------------------------
     async def on_history_opened(self, message: HistoryOpened) -> None:
