@@ -117,7 +117,11 @@ class Server:
 
 
 def lag_stats(ticks: list[float], start: float, end: float) -> dict[str, float]:
-    window = [t for t in ticks if start <= t <= end]
+    # the ticks inside, and the last one before and the first one after: a loop blocked for the whole
+    # window (a paste inserted in one synchronous call) shows as one long gap
+    before = [t for t in ticks if t < start][-1:]
+    after = [t for t in ticks if t > end][:1]
+    window = before + [t for t in ticks if start <= t <= end] + after
     lags = [max(0.0, (b - a) - TICK) for a, b in zip(window, window[1:], strict=False)]
     if not lags:
         return {"max_ms": 0.0, "p99_ms": 0.0, "ticks": len(window)}
@@ -176,6 +180,7 @@ async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: floa
                 prompt.insert(text)
                 inserted = time.perf_counter()
                 accepted = await painted()
+                await asyncio.sleep(0.05)  # the first tick after
                 result.update(insert_s=round(inserted - start, 3), accepted_painted_s=round(accepted - start, 3),
                               lag=lag_stats(ticks, start, accepted))
             else:
