@@ -36,7 +36,7 @@ from claude_textual.core.turn import ReplyClosed, ReplyEvent, Turn
 from claude_textual.store.history import History
 
 # CLAUDE_TEXTUAL_PROP_EXAMPLES=2000 explores further (random, not the fixed sequence the suite runs)
-EXAMPLES = int(os.environ.get("CLAUDE_TEXTUAL_PROP_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("CLAUDE_TEXTUAL_PROP_EXAMPLES", "40"))
 DERANDOMIZE = "CLAUDE_TEXTUAL_PROP_EXAMPLES" not in os.environ
 SETTINGS = Settings(model="claude-test", max_retries=0, timeout=10.0, thinking="off")
 STOP_REASONS = ["end_turn", "max_tokens", "stop_sequence", "pause_turn", "refusal"]
