@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,13 @@ class TurnUpdate(Message):
         self.event = event
 
 
+BUSY = 0.01
+"""Seconds of work after which the turn worker lets the event loop run (see ``DeltaBatcher.pace``)."""
+
+FRAME = 1 / 50
+"""A little more than a frame of Textual's screen updates (60 a second)."""
+
+
 class DeltaBatcher:
     """Posts a turn's events as :class:`TurnUpdate` messages, merging streamed pieces.
 
@@ -63,12 +71,15 @@ class DeltaBatcher:
         self.window = window
         self.pending: ReplyEvent | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._block_ended = False
+        self._busy_since = self._last_add = 0.0
 
     def add(self, event: TurnEvent) -> None:
         item = getattr(event, "event", None)
         if not isinstance(item, self._delta):
             self.flush()
             self.post(TurnUpdate(event))
+            self._block_ended = type(item).__name__ == "BlockStopped"
             return
         pending = self.pending
         if pending is not None:
@@ -79,6 +90,27 @@ class DeltaBatcher:
             self.flush()
         self.pending = event  # type: ignore[assignment]
         self._timer = asyncio.get_running_loop().call_later(self.window, self.flush)
+
+    async def pace(self) -> None:
+        """Let the screen run between events, as the worker reads on.
+
+        The SDK hands over events already buffered without ever waiting, so a burst (a slow moment
+        at 500 pieces a second) would hold the event loop until it is drained: the worker steps
+        aside every ``BUSY`` seconds of work. And when a block has ended, it leaves the screen a
+        frame to show the block's last piece before the reply is saved (a save takes tens of ms).
+        """
+        now = time.monotonic()
+        if now - self._last_add > 0.002:  # the worker waited for the network since: a new burst
+            self._busy_since = now
+        self._last_add = now
+        if self._block_ended:
+            self._block_ended = False
+            await asyncio.sleep(FRAME)
+        elif now - self._busy_since > BUSY:
+            await asyncio.sleep(0)
+        else:
+            return
+        self._busy_since = self._last_add = time.monotonic()
 
     def flush(self) -> None:
         if self._timer is not None:

@@ -152,6 +152,7 @@ class ChatScreen(Screen):
         try:
             async for event in turn.run(prompt):
                 batcher.add(event)
+                await batcher.pace()
         finally:
             batcher.flush()
 
