@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 from claude_textual.config import Settings
-from claude_textual.core.demo import DEMO_MODEL
 from claude_textual.ui.screens.chat import ChatScreen
 
 if TYPE_CHECKING:
@@ -39,7 +38,11 @@ class ClaudeApp(App):
         self.api_key = api_key
         self.base_url = base_url
         self.demo = demo
-        self.model = model or (DEMO_MODEL if demo else settings.model)
+        if demo and not model:  # the demo module brings the loopback server (http.server): only then
+            from claude_textual.core.demo import DEMO_MODEL
+
+            model = DEMO_MODEL
+        self.model = model or settings.model
         self.initial_prompt = initial_prompt
         self.resume = resume
         self._client: Any = None
@@ -68,6 +71,9 @@ class ClaudeApp(App):
                     self._client = make_client(self.settings, api_key="demo", base_url=self._demo_server.url)
                 else:
                     self._client = make_client(self.settings, api_key=self.api_key, base_url=self.base_url)
+                # The SDK (and pydantic) left tens of thousands of long-lived objects behind: out of
+                # the collector's way too, or every full collection during a reply rescans them.
+                gc.freeze()
             return self._client
 
     async def on_unmount(self) -> None:
