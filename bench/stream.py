@@ -24,6 +24,8 @@ stream / stress
     - bytes written to the terminal per KB of reply text, over the window;
     - peak RSS of the whole run (``wait4``), SDK included.
 
+    ``--repeat N`` runs each N times, alternating app and baseline, and reports medians.
+
 startup
     ``bench/startup.py``'s measurement (exec -> first frame, ``--runs`` runs, median) with an empty
     database and with ``--conversations`` conversations (built by ``bench/build_history.py``), and
@@ -55,7 +57,6 @@ import struct
 import sys
 import tempfile
 import termios
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -348,8 +349,8 @@ def stream_scenario(args: argparse.Namespace, tmp: Path, command: str, *, kb: fl
     chunks = pieces(doc + "\n\nThat is the whole reply.") + [f" {token}"]
     text_kb = len("".join(chunks).encode()) / 1024
     python = interpreter_of(command)
-    out: dict[str, StreamRun] = {}
-    for who in ("claude-textual", "baseline"):
+    runs: dict[str, list[StreamRun]] = {"claude-textual": [], "baseline": []}
+    for who in [*runs] * args.repeat:  # alternated, so a slow patch of the machine hits both
         run_dir = Path(tempfile.mkdtemp(prefix=f"{who}-", dir=tmp))
         (run_dir / "home").mkdir()
         env = child_env(run_dir)
@@ -375,8 +376,21 @@ def stream_scenario(args: argparse.Namespace, tmp: Path, command: str, *, kb: fl
                 slug = re.sub(r"[^a-z0-9]+", "-", f"{who} {rate:g} {kb:g} {earlier}")
                 env["BENCH_PROFILE"] = str(args.profile.resolve() / f"{slug}.prof")
             timeout = 60 + len(chunks) / rate * 3
-            out[who] = stream_once(argv, env, feed, token.encode(), text_kb, timeout)
-    return out
+            runs[who].append(stream_once(argv, env, feed, token.encode(), text_kb, timeout))
+    return {who: median_run(done) for who, done in runs.items()}
+
+
+def median_run(runs: list[StreamRun]) -> StreamRun:
+    """Each figure's median over the runs (the lag figures each on their own)."""
+    def med(values: list[Any]) -> Any:
+        values = [v for v in values if v is not None]
+        return round(statistics.median(values), 3) if values else None
+
+    lag = {key: med([r.lag_ms[key] for r in runs]) for key in runs[0].lag_ms}
+    return StreamRun(cores=med([r.cores for r in runs]), lag_ms=lag, paint_ms=med([r.paint_ms for r in runs]),
+                     bytes_per_kb=round(med([r.bytes_per_kb for r in runs])),
+                     peak_rss_mib=med([r.peak_rss_mib for r in runs]), send_s=med([r.send_s for r in runs]),
+                     extra={"runs": len(runs), "cores": [r.cores for r in runs]})
 
 
 def idle_rss(argv: list[str], env: dict[str, str], idle: float) -> float:
@@ -413,6 +427,11 @@ def idle_rss(argv: list[str], env: dict[str, str], idle: float) -> float:
     return round(rusage.ru_maxrss / 1024, 1)  # type: ignore[attr-defined]
 
 
+def idle_median(argv: list[str], env: dict[str, str], idle: float) -> float:
+    idle_rss(argv, env, idle)
+    return statistics.median(idle_rss(argv, env, idle) for _ in range(3))
+
+
 def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: set[str]) -> dict[str, Any]:
     env = child_env(tmp)
     (tmp / "home").mkdir(exist_ok=True)
@@ -442,8 +461,10 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
             "baseline_s": round(statistics.median(base), 3),
             "runs": {"empty": [round(t, 3) for t in empty], "big": [round(t, 3) for t in full],
                      "baseline": [round(t, 3) for t in base]},
-            "rss_idle_mib": max(idle_rss(app(tmp / "empty.db"), env, args.idle) for _ in range(2)),
-            "baseline_rss_idle_mib": idle_rss(baseline, env, args.idle),
+            # a first idle run, not counted, also imports (and compiles) what the app loads after its
+            # first frame; then the median of three
+            "rss_idle_mib": idle_median(app(tmp / "empty.db"), env, args.idle),
+            "baseline_rss_idle_mib": idle_median(baseline, env, args.idle),
         }
     if "open" in parts:
         label = f"{args.longest} msgs".encode()
@@ -525,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=10_000, help="startup/open: database size")
     parser.add_argument("--longest", type=int, default=1_000, help="open: messages in the longest conversation")
     parser.add_argument("--runs", type=int, default=5, help="startup/open: runs (median; default 5)")
+    parser.add_argument("--repeat", type=int, default=1, help="stream/stress: runs of each (median; default 1)")
     parser.add_argument("--idle", type=float, default=3.0, help="startup: idle seconds before the RSS reading")
     parser.add_argument("--command", help="the console script (default: the installed one)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
