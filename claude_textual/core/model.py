@@ -66,6 +66,7 @@ class Message:
     id: str | None = None
     conversation_id: str | None = None
     seq: int = 0
+    parent_id: str | None = None
     model: str | None = None
     stop_reason: str | None = None
     status: Status = Status.COMPLETE
@@ -92,6 +93,8 @@ class Conversation:
     message_count: int = 0
     archived: bool = False
     deleted_at: datetime | None = None
+    leaf_id: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

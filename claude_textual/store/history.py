@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
@@ -36,6 +36,21 @@ def stale_seconds() -> float:
         return STALE_SECONDS
 
 
+LEAF = object()
+"""``add_message``'s default parent: the conversation's current leaf."""
+
+# The current branch, leaf first: parent links followed up from the conversation's leaf (a parent's
+# seq is always lower, which also bounds the walk should a link ever point the wrong way).
+_PATH = text("""
+    WITH RECURSIVE path(id, parent_id, seq) AS (
+        SELECT m.id, m.parent_id, m.seq FROM message AS m
+        JOIN conversation AS c ON m.id = c.leaf_id WHERE c.id = :conversation_id
+        UNION ALL
+        SELECT m.id, m.parent_id, m.seq FROM message AS m JOIN path AS p ON m.id = p.parent_id
+        WHERE m.seq < p.seq)
+    SELECT id, seq FROM path""")
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -45,6 +60,7 @@ def _conversation(row: ConversationRow) -> Conversation:
         id=row.id, title=row.title, model=row.model, system=row.system,
         created_at=row.created_at, updated_at=row.updated_at,
         message_count=row.message_count, archived=row.archived, deleted_at=row.deleted_at,
+        leaf_id=row.leaf_id, options=dict(row.options or {}),
     )
 
 
@@ -67,7 +83,8 @@ def _usage(row: UsageRow) -> Usage:
 
 def _message(row: MessageRow, blocks: list[Block], usage: Usage | None) -> Message:
     return Message(
-        id=row.id, conversation_id=row.conversation_id, seq=row.seq, role=row.role, content=blocks,
+        id=row.id, conversation_id=row.conversation_id, seq=row.seq, parent_id=row.parent_id, role=row.role,
+        content=blocks,
         model=row.model, stop_reason=row.stop_reason, status=Status(row.status), error=row.error,
         api_id=row.api_id, extra=dict(row.extra), usage=usage,
         created_at=row.created_at, updated_at=row.updated_at,
@@ -173,65 +190,83 @@ class History:
         return int(row[0]), int(row[1])
 
     # messages ----------------------------------------------------------------------------------
+    def branch(self, conversation_id: str) -> list[tuple[str, int]]:
+        """(id, seq) of each message on the conversation's current branch, first to last."""
+        with Session(self.engine) as session:
+            rows = session.exec(_PATH, params={"conversation_id": conversation_id}).all()
+        return [(r[0], r[1]) for r in reversed(rows)]
+
     def load_messages(self, conversation_id: str, *, last: int | None = None, before: int | None = None
                       ) -> list[Message]:
-        """A conversation's messages in order, with blocks and usage: three queries in all.
+        """The messages of a conversation's current branch in order, with blocks and usage.
 
         ``last`` keeps only the last N messages (before seq ``before`` when given), so a long
         transcript opens at its end without reading the rest.
         """
-        first_seq = 0
+        ids = [i for i, seq in self.branch(conversation_id) if before is None or seq < before]
+        if last is not None:
+            ids = ids[max(0, len(ids) - last):]
+        return self.load_by_id(ids)
+
+    def load_by_id(self, ids: list[str]) -> list[Message]:
+        """These messages, in the order given, with blocks and usage (missing ids are skipped)."""
+        rows: dict[str, MessageRow] = {}
+        blocks: dict[str, list[Block]] = defaultdict(list)
+        usage: dict[str, Usage] = {}
         with Session(self.engine) as session:
-            in_range = [MessageRow.conversation_id == conversation_id]
-            if before is not None:
-                in_range.append(col(MessageRow.seq) < before)
-            if last is not None:
-                top = session.exec(select(func.max(MessageRow.seq)).where(*in_range)).one()
-                first_seq = (top if top is not None else -1) - last + 1
-                in_range.append(col(MessageRow.seq) >= first_seq)
-            rows = session.exec(select(MessageRow).where(*in_range).order_by(MessageRow.seq)).all()
-            blocks: dict[str, list[Block]] = defaultdict(list)
-            usage: dict[str, Usage] = {}
-            if rows:
+            for start in range(0, len(ids), 500):  # SQLite bounds the number of bound parameters
+                chunk = ids[start:start + 500]
+                for r in session.exec(select(MessageRow).where(col(MessageRow.id).in_(chunk))):
+                    rows[r.id] = r
                 block_rows = session.exec(
-                    select(BlockRow.message_id, BlockRow.data)
-                    .join(MessageRow, col(MessageRow.id) == col(BlockRow.message_id))
-                    .where(*in_range)
+                    select(BlockRow.message_id, BlockRow.data).where(col(BlockRow.message_id).in_(chunk))
                     .order_by(BlockRow.message_id, BlockRow.idx)
                 )
                 for message_id, data in block_rows:
                     blocks[message_id].append(data)
-                usage_query = select(UsageRow).join(MessageRow, col(MessageRow.id) == col(UsageRow.message_id))
-                for u in session.exec(usage_query.where(*in_range)):
+                for u in session.exec(select(UsageRow).where(col(UsageRow.message_id).in_(chunk))):
                     usage[u.message_id] = _usage(u)
-        return [_message(r, blocks[r.id], usage.get(r.id)) for r in rows]
+        return [_message(rows[i], blocks[i], usage.get(i)) for i in ids if i in rows]
 
-    def add_message(self, conversation_id: str, message: Message) -> Message:
-        """Append ``message`` to the conversation; returns it with id, seq and conversation set."""
+    def add_message(self, conversation_id: str, message: Message, *, parent_id: str | None | object = LEAF
+                    ) -> Message:
+        """Append ``message`` to the conversation, after its current leaf unless ``parent_id`` says
+        otherwise (a new branch), and make it the leaf; returns it with id, seq and parent set."""
         now = utcnow()
         with Session(self.engine) as session:
-            seq = session.exec(
-                select(func.coalesce(func.max(MessageRow.seq), -1)).where(
-                    MessageRow.conversation_id == conversation_id
-                )
-            ).one() + 1
-            message.id = message.id or new_id()
-            message.conversation_id, message.seq = conversation_id, seq
-            message.created_at = message.updated_at = now
-            session.add(MessageRow(
-                id=message.id, conversation_id=conversation_id, seq=seq, role=message.role,
-                model=message.model, stop_reason=message.stop_reason, status=message.status.value,
-                error=message.error, api_id=message.api_id, extra=message.extra,
-                created_at=now, updated_at=now,
-            ))
-            self._write_blocks(session, message.id, message.content, {})
+            # the write comes first, so the transaction holds the write lock before seq is read
             session.exec(
                 update(ConversationRow)
                 .where(col(ConversationRow.id) == conversation_id)
                 .values(updated_at=now, message_count=ConversationRow.message_count + 1)
             )
+            leaf = session.exec(select(ConversationRow.leaf_id).where(ConversationRow.id == conversation_id)).first()
+            seq = session.exec(select(func.coalesce(func.max(MessageRow.seq), -1))
+                               .where(MessageRow.conversation_id == conversation_id)).one()
+            message.id = message.id or new_id()
+            message.conversation_id, message.seq = conversation_id, seq + 1  # (no conversation: the insert fails)
+            message.parent_id = leaf if parent_id is LEAF else parent_id  # type: ignore[assignment]
+            message.created_at = message.updated_at = now
+            session.add(MessageRow(
+                id=message.id, conversation_id=conversation_id, seq=message.seq, parent_id=message.parent_id,
+                role=message.role, model=message.model, stop_reason=message.stop_reason,
+                status=message.status.value, error=message.error, api_id=message.api_id, extra=message.extra,
+                created_at=now, updated_at=now,
+            ))
+            session.flush()
+            self._write_blocks(session, message.id, message.content, {})
+            session.exec(update(ConversationRow).where(col(ConversationRow.id) == conversation_id)
+                         .values(leaf_id=message.id))
             session.commit()
         return message
+
+    def set_leaf(self, conversation_id: str, message_id: str | None) -> None:
+        """Show the branch that ends at ``message_id`` (None: before the first message)."""
+        self._set(conversation_id, leaf_id=message_id)
+
+    def set_options(self, conversation_id: str, options: dict[str, Any]) -> None:
+        """Replace the conversation's own settings."""
+        self._set(conversation_id, options=options)
 
     def _write_blocks(
         self, session: Session, message_id: str, content: list[Block], saved: dict[int, Block]
@@ -291,22 +326,34 @@ class History:
         """Store a whole conversation under its own id, times and statuses as given.
 
         Returns False, changing nothing, when a conversation with that id is already here, so
-        importing the same file twice creates no duplicates.
+        importing the same file twice creates no duplicates. A message's ``parent_id`` is kept when it
+        names an earlier message; otherwise its parent is the nearest earlier message that no retry
+        replaced. The leaf is ``conversation.leaf_id`` when it is one of them, else the last message.
         """
         with Session(self.engine) as session:
             if session.get(ConversationRow, conversation.id) is not None:
                 return False
+            earlier: set[str] = set()
+            previous: str | None = None
+            for seq, message in enumerate(messages):
+                message.id = message.id or new_id()
+                message.conversation_id, message.seq = conversation.id, seq
+                if message.parent_id not in earlier:
+                    message.parent_id = previous
+                earlier.add(message.id)
+                if not message.extra.get("superseded"):
+                    previous = message.id
+            leaf = conversation.leaf_id if conversation.leaf_id in earlier else (messages[-1].id if messages else None)
             session.add(ConversationRow(
                 id=conversation.id, title=conversation.title, model=conversation.model,
                 system=conversation.system, created_at=conversation.created_at,
                 updated_at=conversation.updated_at, archived=conversation.archived,
-                message_count=len(messages),
+                message_count=len(messages), leaf_id=leaf, options=conversation.options,
             ))
             for seq, message in enumerate(messages):
-                message.id = message.id or new_id()
-                message.conversation_id, message.seq = conversation.id, seq
                 session.add(MessageRow(
-                    id=message.id, conversation_id=conversation.id, seq=seq, role=message.role,
+                    id=message.id, conversation_id=conversation.id, seq=seq, parent_id=message.parent_id,
+                    role=message.role,
                     model=message.model, stop_reason=message.stop_reason, status=message.status.value,
                     error=message.error, api_id=message.api_id, extra=message.extra,
                     created_at=message.created_at, updated_at=message.updated_at,

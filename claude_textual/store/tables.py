@@ -24,6 +24,10 @@ class ConversationRow(SQLModel, table=True):
     archived: bool = False
     message_count: int = 0
     deleted_at: datetime | None = None
+    leaf_id: str | None = None
+    """The last message of the branch the conversation shows (see ``MessageRow.parent_id``)."""
+    options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    """The conversation's own settings, over the app's (model, thinking, tools…)."""
 
 
 class MessageRow(SQLModel, table=True):
@@ -31,6 +35,7 @@ class MessageRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_message_conversation_seq"),
         Index("ix_message_streaming", "status", sqlite_where=text("status = 'streaming'")),
+        Index("ix_message_parent", "parent_id"),
     )
 
     id: str = Field(primary_key=True)
@@ -38,6 +43,9 @@ class MessageRow(SQLModel, table=True):
         sa_column=Column(String, ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False)
     )
     seq: int
+    """Order of creation in the conversation; a parent always has a lower seq than its children."""
+    parent_id: str | None = None
+    """The message this one follows (None for the first); siblings are branches."""
     role: str
     model: str | None = None
     stop_reason: str | None = None
