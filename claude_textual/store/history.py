@@ -39,12 +39,15 @@ def stale_seconds() -> float:
 LEAF = object()
 """``add_message``'s default parent: the conversation's current leaf."""
 
-# The current branch, leaf first: parent links followed up from the conversation's leaf (a parent's
-# seq is always lower, which also bounds the walk should a link ever point the wrong way).
+# The current branch, leaf first: parent links followed up from the conversation's leaf, or its latest
+# message when no leaf is set (a parent's seq is always lower, which also bounds the walk should a
+# link ever point the wrong way).
 _PATH = text("""
     WITH RECURSIVE path(id, parent_id, seq) AS (
         SELECT m.id, m.parent_id, m.seq FROM message AS m
-        JOIN conversation AS c ON m.id = c.leaf_id WHERE c.id = :conversation_id
+        JOIN conversation AS c ON m.id = coalesce(c.leaf_id, (
+            SELECT id FROM message WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1))
+        WHERE c.id = :conversation_id
         UNION ALL
         SELECT m.id, m.parent_id, m.seq FROM message AS m JOIN path AS p ON m.id = p.parent_id
         WHERE m.seq < p.seq)
@@ -261,7 +264,7 @@ class History:
         return message
 
     def set_leaf(self, conversation_id: str, message_id: str | None) -> None:
-        """Show the branch that ends at ``message_id`` (None: before the first message)."""
+        """Show the branch that ends at ``message_id`` (None: the latest message's)."""
         self._set(conversation_id, leaf_id=message_id)
 
     def set_options(self, conversation_id: str, options: dict[str, Any]) -> None:
@@ -308,13 +311,14 @@ class History:
             message.extra = {**ours, **{k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None}}
         message.status, message.error, message.updated_at = status, error, utcnow()
         with Session(self.engine) as session:
+            # blocks first: the search indexes them once, when the status leaves 'streaming' (0004)
+            self._write_blocks(session, message.id, message.content, saved)
             session.exec(
                 update(MessageRow).where(col(MessageRow.id) == message.id).values(
                     model=message.model, stop_reason=message.stop_reason, status=status.value, error=error,
                     api_id=message.api_id, extra=message.extra, updated_at=message.updated_at,
                 )
             )
-            self._write_blocks(session, message.id, message.content, saved)
             session.exec(
                 update(ConversationRow).where(col(ConversationRow.id) == message.conversation_id)
                 .values(updated_at=message.updated_at)

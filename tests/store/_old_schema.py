@@ -99,11 +99,12 @@ def build_at(path: Path, revision: str, *, journal_mode: str = "wal") -> None:
         _insert(conn, "conversation", {
             "id": CONVERSATION_ID, "title": TITLE, "model": "claude-old", "system": "Be brief.",
             "created_at": WHEN, "updated_at": WHEN, "archived": 0, "message_count": len(MESSAGES),
-            "deleted_at": None,
+            "deleted_at": None, "leaf_id": message_id(len(MESSAGES) - 1),
         })
         for seq, (role, blocks, status, stop_reason, error) in enumerate(MESSAGES):
             _insert(conn, "message", {
                 "id": message_id(seq), "conversation_id": CONVERSATION_ID, "seq": seq, "role": role,
+                "parent_id": message_id(seq - 1) if seq else None,
                 "model": "claude-old" if role == "assistant" else None, "stop_reason": stop_reason,
                 "status": status, "error": error, "api_id": f"msg_old_{seq}" if role == "assistant" else None,
                 "extra": json.dumps({}), "created_at": WHEN, "updated_at": WHEN,

@@ -6,6 +6,7 @@ A streaming block takes pieces with ``feed`` and repaints at most ``FLUSH_HZ`` t
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from typing import Any
@@ -20,6 +21,7 @@ from textual.widgets import Collapsible, Static
 
 from claude_textual.core.model import Block
 from claude_textual.core.sanitize import inert
+from claude_textual.ui.widgets.fence import BIG_FENCE_LINES, Fence, closes, fence_opening
 
 FLUSH_HZ = 15
 
@@ -102,6 +104,9 @@ class MarkdownLines(Growing, Widget):
     With ``reserve`` > 1 the height grows that many lines at a time (blank lines below the text wait
     for the next ones): an append that fits repaints only the lines that changed, without a layout
     pass or a scroll of the whole transcript.
+
+    A fenced code block that grows past ``BIG_FENCE_LINES`` lines becomes a :class:`Fence`, whose
+    lines are drawn only when shown; while it is open, an append only scans the new lines for its end.
     """
 
     DEFAULT_CSS = """
@@ -128,10 +133,21 @@ class MarkdownLines(Growing, Widget):
         self._key: tuple[int, Any] | None = None  # (width, style) the lines below were rendered for
         self._lines: list[Strip] = []  # the finished chunks' lines
         self._rendered = 0  # how many chunks are in _lines
-        self._tail_lines: list[Strip] | None = None
+        self._tail_lines: Any = None  # the tail's lines: Strips, or (Fence, line) pairs drawn when shown
+        self._scan_pos = 0  # the source is scanned for fences up to here (a line start)
+        self._open: tuple[int, int, str, int, str] | None = None  # a fence opened: start, code start, char,
+        self._open_lines = 0  # length, info; and its lines so far
+        self._fence: Fence | None = None  # a big fence still open: the tail
 
     def append(self, text: str) -> None:
         self.source += text
+        changed_from = len(self._lines)  # the old tail's first line: nothing above it changes
+        self._scan()
+        if self._fence is not None:
+            self._fence.partial = self.source[self._scan_pos:]
+            self._tail, self._tail_lines = None, None
+            self._changed(changed_from)
+            return
         tail = self.source[self._frozen:]
         lead = self._tail_lead
         markdown = rich_markdown(lead + tail)
@@ -142,9 +158,46 @@ class MarkdownLines(Growing, Widget):
             self._frozen += cut
             self._tail_lead = _lead(last_kind)
             markdown = rich_markdown(self._tail_lead + tail[cut:])
-        changed_from = len(self._lines)  # the old tail's first line: nothing above it changes
         self._tail, self._tail_lines = markdown, None
         self._changed(changed_from)
+
+    def _scan(self) -> None:
+        """Follow the new complete lines for fenced code blocks at the top level: note where one
+        opens, turn it into a :class:`Fence` when it grows big, and end that where it closes."""
+        source, pos = self.source, self._scan_pos
+        while (end := source.find("\n", pos)) != -1:
+            line = source[pos:end]
+            fence = self._fence
+            if fence is not None:
+                if closes(line, fence.char, fence.length):
+                    fence.partial = ""
+                    self._chunks.append(fence)
+                    self._fence, self._frozen, self._tail_lead = None, end + 1, _lead("fence")
+                else:
+                    fence.lines.append(line)
+            elif self._open is not None:
+                if closes(line, self._open[2], self._open[3]):
+                    self._open = None
+                else:
+                    self._open_lines += 1
+                    if self._open_lines > BIG_FENCE_LINES:
+                        self._big_fence(end)
+            elif (opening := fence_opening(line)) is not None:
+                self._open, self._open_lines = (pos, end + 1, *opening), 0
+            pos = end + 1
+        self._scan_pos = pos
+
+    def _big_fence(self, end: int) -> None:
+        """The open fence has grown big: what precedes it is finished, it goes on as a Fence."""
+        start, code, char, length, info = self._open  # type: ignore[misc]
+        self._open = None
+        if start < self._frozen:  # inside a block the parser already finished: not a top-level fence
+            return
+        if self.source[self._frozen:start].strip():
+            self._chunks.append((self._frozen, start, self._tail_lead))
+        separated = bool(self.source[:start].strip())
+        self._fence = Fence(char, length, info, self.source[code:end].split("\n"), separated=separated)
+        self._frozen = start
 
     def reset(self, text: str) -> None:
         """Show ``text`` instead, from scratch."""
@@ -183,10 +236,16 @@ class MarkdownLines(Growing, Widget):
         if self._key != (width, style):
             self._key, self._lines, self._rendered, self._tail_lines = (width, style), [], 0, None
         while self._rendered < len(self._chunks):
-            start, end, lead = self._chunks[self._rendered]
-            lines = self._render(rich_markdown(lead + self.source[start:end]), width, style)
-            self._lines.extend(lines[LEADS.get(lead, 0):])
+            chunk = self._chunks[self._rendered]
+            if isinstance(chunk, Fence):
+                self._lines.extend((chunk, y) for y in range(chunk.height))
+            else:
+                start, end, lead = chunk
+                lines = self._render(rich_markdown(lead + self.source[start:end]), width, style)
+                self._lines.extend(lines[LEADS.get(lead, 0):])
             self._rendered += 1
+        if self._fence is not None:
+            return self._lines, _FenceRows(self._fence)
         if self._tail_lines is None:
             lines = self._render(self._tail, width, style) if self._tail is not None else []
             self._tail_lines = lines[LEADS.get(self._tail_lead, 0):]
@@ -213,10 +272,28 @@ class MarkdownLines(Growing, Widget):
         width = self.size.width
         lines, tail = self._render_lines(width)
         if y < len(lines):
-            return lines[y]
-        if y - len(lines) < len(tail):
-            return tail[y - len(lines)]
-        return Strip.blank(width, self.visual_style.rich_style)
+            line = lines[y]
+        elif y - len(lines) < len(tail):
+            line = tail[y - len(lines)]
+        else:
+            return Strip.blank(width, self.visual_style.rich_style)
+        if isinstance(line, tuple):
+            fence, row = line
+            return fence.line(row, width, self.app.console)
+        return line
+
+
+class _FenceRows:
+    """The rows of a big open fence, as ``(fence, row)`` pairs made when asked for."""
+
+    def __init__(self, fence: Fence) -> None:
+        self.fence = fence
+
+    def __len__(self) -> int:
+        return self.fence.height
+
+    def __getitem__(self, row: int) -> tuple[Fence, int]:
+        return self.fence, row
 
 
 class TextView(Coalescing, MarkdownLines):
@@ -232,6 +309,14 @@ class TextView(Coalescing, MarkdownLines):
         self._pending, self._flush_scheduled = [], False
 
     async def paint(self, chunk: str) -> None:
+        step = FENCE_STEP if self._fence is not None else STEP
+        if len(chunk) > step:  # a burst: take a step now, the rest after the next frame
+            cut = chunk.rfind("\n", 0, step) + 1 or step
+            self._pending.insert(0, chunk[cut:])
+            chunk = chunk[:cut]
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                self.set_timer(1 / 60, self._flush)
         self.append(inert(chunk))
 
     def flush_delay(self) -> float:
@@ -241,6 +326,9 @@ class TextView(Coalescing, MarkdownLines):
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
+        while self._pending:  # what a burst left, a step a frame
+            await asyncio.sleep(1 / 60)
+            await self._flush()
         text = inert(block.get("text", ""))
         if self.source != text:
             self.reset(text)
@@ -249,6 +337,15 @@ class TextView(Coalescing, MarkdownLines):
         if lines and self.parent is not None:
             await self.parent.mount(Static(lines, classes="citations", markup=False), after=self)
 
+
+STEP = 8_000
+"""Characters of Markdown a repaint takes at most (about 60 ms of parsing and drawing)."""
+
+FENCE_STEP = 1_000_000
+"""The same inside a big code block, where taking text costs only a scan for the block's end."""
+
+LONG_TEXT = 64_000
+"""A stored text block longer than this is drawn in steps (:class:`LongText`), not in one go."""
 
 GROWING_HZ = 6
 """Repaints a second of a streaming text while each one makes it taller."""
@@ -322,6 +419,18 @@ class StoredText(Static):
             parts.append(Text(sources, style="dim"))
         super().__init__(Group(*parts), classes="text-block stored")
         self.source = block.get("text", "")
+
+
+class LongText(TextView):
+    """A long finished text block from history, drawn a step a frame so the screen stays responsive."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__(None)
+        self.block = block
+
+    async def on_mount(self) -> None:
+        self.feed("text_delta", self.block.get("text", ""))
+        await self.settle(self.block)
 
 
 def citation_lines(block: Block) -> str:
@@ -441,7 +550,11 @@ def block_view(block: Block, *, streaming: bool = False) -> Widget:
     """The view for any block type, including ones this version does not know."""
     kind = block.get("type", "")
     if kind == "text":
-        return TextView(block) if streaming else StoredText(block)
+        if streaming:
+            return TextView(block)
+        text = block.get("text", "")
+        return LongText(block) if len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4 else \
+            StoredText(block)
     if kind in ("thinking", "redacted_thinking"):
         return ThinkingView(block, streaming=streaming)
     if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):

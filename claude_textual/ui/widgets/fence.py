@@ -1,0 +1,100 @@
+"""Fenced code blocks too long to render whole: each line highlighted and drawn only when shown.
+
+Rich renders a code block in one go (about half a millisecond a line), so a reply holding a
+100,000-line block would hold the screen for a minute on every repaint. A :class:`Fence` keeps the
+lines and draws one when it is asked for, cropped to the width rather than wrapped, so its height is
+its line count and a repaint costs what the visible lines cost. It looks like Rich's code block
+(monokai, one blank line and one column of padding around the code) otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.segment import Segment
+from textual.strip import Strip
+
+BIG_FENCE_LINES = 200
+"""A fenced block with more lines than this is drawn as a :class:`Fence`."""
+
+THEME = "monokai"
+
+_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def fence_opening(line: str) -> tuple[str, int, str] | None:
+    """(fence character, fence length, info string) when ``line`` opens a fenced code block."""
+    match = _OPEN.match(line)
+    if match is None:
+        return None
+    marker, info = match.groups()
+    if marker[0] == "`" and "`" in info:  # not a fence: an inline code span
+        return None
+    return marker[0], len(marker), info.strip()
+
+
+def closes(line: str, char: str, length: int) -> bool:
+    """``line`` closes a fence of ``length`` ``char``s (up to 3 spaces, as many or more, then blanks)."""
+    stripped = line.strip(" ")
+    return (len(line) - len(line.lstrip(" ")) <= 3 and len(stripped.rstrip()) >= length
+            and set(stripped.rstrip()) == {char})
+
+
+class Fence:
+    """The lines of one fenced code block; ``separated``: drawn after a blank line (not the first block)."""
+
+    def __init__(self, char: str, length: int, info: str, lines: list[str], *, separated: bool) -> None:
+        self.char, self.length = char, length
+        self.language = info.partition(" ")[0] or "text"
+        self.lines = lines
+        self.partial = ""  # the last line while it is still arriving
+        self.separated = separated
+        self._syntax: Any = None
+        self._cache: dict[int, Strip] = {}
+        self._width = 0
+
+    @property
+    def height(self) -> int:
+        return int(self.separated) + 2 + len(self.lines) + (1 if self.partial else 0)
+
+    def _highlighter(self) -> Any:
+        if self._syntax is None:
+            from pygments.lexers import get_lexer_by_name
+            from pygments.util import ClassNotFound
+            from rich.syntax import Syntax
+
+            try:
+                lexer = get_lexer_by_name(self.language)
+            except ClassNotFound:
+                lexer = get_lexer_by_name("text")
+            self._syntax = Syntax("", lexer, theme=THEME)
+        return self._syntax
+
+    def line(self, y: int, width: int, console: Any) -> Strip:
+        """Line ``y`` of the block as drawn at ``width`` (0 is the separator or the top padding)."""
+        if width != self._width:
+            self._cache.clear()
+            self._width = width
+        syntax = self._highlighter()
+        background = syntax.background_style
+        if self.separated:
+            if y == 0:
+                return Strip.blank(width)
+            y -= 1
+        code = y - 1
+        count = len(self.lines) + (1 if self.partial else 0)
+        if code < 0 or code >= count:
+            return Strip.blank(width, background)
+        if code < len(self.lines) and code in self._cache:
+            return self._cache[code]
+        text = syntax.highlight((self.lines[code] if code < len(self.lines) else self.partial).expandtabs(8))
+        text.remove_suffix("\n")
+        text.truncate(max(0, width - 2), overflow="crop")
+        segments = [Segment(" ", background), *text.render(console, end="")]
+        strip = Strip(segments).adjust_cell_length(width, background)
+        if code < len(self.lines):
+            if len(self._cache) > 2000:  # what a few screens show; scrolling far redraws
+                self._cache.clear()
+            self._cache[code] = strip
+        return strip
