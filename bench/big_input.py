@@ -8,9 +8,10 @@ the app (``set_interval``) records how late each tick fires: that is the event-l
 scenarios, each in a new conversation:
 
 paste
-    ``TextArea.insert`` of a 1 MB text (lines of prose and code) into the prompt box: the time for
-    the insert itself, and until the next frame has been painted (the paste accepted). Then Ctrl+S
-    sends it, and the loopback answers briefly.
+    A 1 MB text (lines of prose and code) pasted into the prompt box (a ``Paste`` event, as a
+    terminal's bracketed paste delivers it): the time until the box holds it, and until the next
+    frame has been painted (the paste accepted). Then Ctrl+S sends it, and the loopback answers
+    briefly.
 reply
     A 2 MB Markdown reply streamed as ``text_delta`` frames of ``--delta-kb`` KB.
 code
@@ -134,6 +135,8 @@ def lag_stats(ticks: list[float], start: float, end: float) -> dict[str, float]:
 async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: float) -> dict[str, Any]:
     """One scenario in a new app on its own database: ``paste`` (``text`` is the paste) or a reply
     (``text`` is what the server streams). Its figures, and whether the database holds every byte."""
+    from textual import events
+
     from claude_textual.store.history import History
     from claude_textual.ui.app import ClaudeApp
     from claude_textual.ui.widgets.message import AssistantMessage
@@ -177,7 +180,8 @@ async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: floa
             prompt.focus()
             if name == "paste":
                 start = time.perf_counter()
-                prompt.insert(text)
+                app.post_message(events.Paste(text))  # as the driver delivers a bracketed paste
+                await until(lambda: prompt.text, 60, 0.0005)
                 inserted = time.perf_counter()
                 accepted = await painted()
                 await asyncio.sleep(0.05)  # the first tick after

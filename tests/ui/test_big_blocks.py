@@ -80,3 +80,38 @@ async def test_a_short_fence_stays_a_rich_code_block():
         await app.query_one(VerticalScroll).mount(view)
         await stream(pilot, view, "```python\nx = 1\n```\n\nend\n", step=3)
         assert not any(isinstance(chunk, Fence) for chunk in view._chunks) and view._fence is None
+
+
+async def test_a_big_paste_stands_in_the_box_as_one_line_and_is_sent_whole(api, make_app, db_path):
+    from textual import events
+
+    from claude_textual.store.history import History
+    from claude_textual.ui.widgets.message import UserMessage
+    from claude_textual.ui.widgets.prompt import PromptBox
+    from tests.core._streams import text_reply
+    from tests.ui.uihelpers import assistants, idle, plain, ready, run, wait_for
+
+    pasted = "\n".join(f"log line {n}: something happened" for n in range(3000))
+    api.then(text_reply("Seen it."))
+    app = make_app()
+    async with run(app) as pilot:
+        await ready(pilot)
+        await pilot.press(*"look: ")
+        app.post_message(events.Paste(pasted))  # as the terminal driver delivers a bracketed paste
+        prompt = app.screen.query_one(PromptBox)
+        await wait_for(pilot, lambda: "pasted" in prompt.text, what="the stand-in")
+        assert prompt.text == "look: [pasted text #1: 3,000 lines, 101 KB]"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: assistants(app) and idle(app), what="the reply")
+        assert api.requests[-1].body["messages"][0]["content"][0]["text"] == "look: " + pasted
+        assert prompt.text == ""
+        [user] = app.screen.query(UserMessage)
+        shown = plain(user)
+        assert shown.startswith("look: log line 0") and "log line 2999" in shown
+        assert "more lines" in shown and len(shown.splitlines()) < 80
+    history = History(db_path)
+    try:
+        [conversation] = history.list_conversations()
+        assert history.load_messages(conversation.id)[0].text() == "look: " + pasted
+    finally:
+        history.close()

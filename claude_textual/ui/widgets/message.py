@@ -28,6 +28,21 @@ def usage_line(message: Message) -> str:
     return " · ".join(parts)
 
 
+SHOWN_LINES = 60
+"""A prompt longer than this many lines shows its start and end; ``c`` copies all of it."""
+
+
+def shortened(text: str) -> str:
+    lines = text.split("\n", SHOWN_LINES + 1)
+    if len(lines) <= SHOWN_LINES and len(text) <= SHOWN_LINES * 200:
+        return text
+    head = "\n".join(lines[:SHOWN_LINES // 2])[:SHOWN_LINES * 100]
+    tail_lines = text[-SHOWN_LINES * 100:].split("\n")[-SHOWN_LINES // 4:]
+    hidden = text.count("\n") + 1 - SHOWN_LINES // 2 - len(tail_lines)
+    return f"{head}\n… {max(hidden, 0):,} more lines ({len(text):,} characters; c copies it all) …\n" + \
+        "\n".join(tail_lines)
+
+
 class UserMessage(Static):
     """A prompt, or the tool results we sent back (shown compactly)."""
 
@@ -44,7 +59,7 @@ class UserMessage(Static):
             else:
                 texts.append(f"[{block.get('type')}]")
         is_results = all(b.get("type") == "tool_result" for b in message.content)
-        super().__init__(inert("\n".join(texts)), markup=False,
+        super().__init__(inert(shortened("\n".join(texts))), markup=False,
                          classes="tool-results" if is_results else "user-message")
 
 

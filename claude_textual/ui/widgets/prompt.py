@@ -1,7 +1,12 @@
-"""The prompt box: multi-line editing; Ctrl+S sends (a key the TextArea leaves free, so no race)."""
+"""The prompt box: multi-line editing; Ctrl+S sends (a key the TextArea leaves free, so no race).
+
+A big paste (a log, a file) stands in the box as one line, ``[pasted text #1: 25,000 lines, 1.0 MB]``,
+and is put back in its place when the prompt is sent: editing around it stays instant.
+"""
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -18,8 +23,38 @@ class PromptBox(TextArea):
     def __init__(self) -> None:
         super().__init__(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.placeholder = "Ask Claude…  (Ctrl+S sends)"
+        self.pastes: dict[str, str] = {}  # stand-in line -> the pasted text
+
+    def _on_paste(self, event: events.Paste) -> None:
+        text = event.text
+        if len(text) <= BIG_PASTE or self.read_only:
+            return  # TextArea's own handler inserts it
+        event.prevent_default()
+        event.stop()
+        lines = text.count("\n") + 1
+        size = len(text.encode("utf-8", "replace"))
+        amount = f"{size / 1e6:.1f} MB" if size >= 1_000_000 else f"{size / 1e3:.0f} KB"
+        label = f"[pasted text #{len(self.pastes) + 1}: {lines:,} lines, {amount}]"
+        self.pastes[label] = text
+        self.insert(label)
+        self.focus()
+
+    def full_text(self) -> str:
+        """The prompt as it will be sent: each big paste back in place of its stand-in."""
+        text = self.text
+        for label, pasted in self.pastes.items():
+            text = text.replace(label, pasted)
+        return text
+
+    def clear(self):  # type: ignore[no-untyped-def]
+        self.pastes.clear()
+        return super().clear()
 
     def action_submit(self) -> None:
-        text = self.text.strip()
+        text = self.full_text().strip()
         if text:
             self.post_message(self.Submitted(text))
+
+
+BIG_PASTE = 20_000
+"""A paste longer than this (characters) stands in the box as one line."""
