@@ -57,12 +57,15 @@ def build(path: Path, conversations: int, messages: int, longest: int, seed: int
                 (conv_id, title, "claude-sonnet-4-6", created.strftime(fmt), updated.strftime(fmt), count),
             )
             message_rows, block_rows, usage_rows = [], [], []
+            parent = None  # one branch: each message follows the one before
             for seq in range(count):
                 msg_id = uuid.UUID(int=rng.getrandbits(128)).hex
                 role = "user" if seq % 2 == 0 else "assistant"
                 when = (created + timedelta(seconds=seq * 30)).strftime(fmt)
-                message_rows.append((msg_id, conv_id, seq, role, None if role == "user" else "claude-sonnet-4-6",
+                message_rows.append((msg_id, conv_id, seq, parent, role,
+                                     None if role == "user" else "claude-sonnet-4-6",
                                      None if role == "user" else "end_turn", "complete", when, when))
+                parent = msg_id
                 if role == "user":
                     blocks = [{"type": "text", "text": sentence(rng, rng.randint(6, 20))}]
                 else:
@@ -78,8 +81,9 @@ def build(path: Path, conversations: int, messages: int, longest: int, seed: int
                 for idx, block in enumerate(blocks):
                     block_rows.append((msg_id, idx, block["type"], json.dumps(block)))
             conn.executemany(
-                "INSERT INTO message (id, conversation_id, seq, role, model, stop_reason, status, extra, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)", message_rows)
+                "INSERT INTO message (id, conversation_id, seq, parent_id, role, model, stop_reason, status, extra, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)", message_rows)
+            conn.execute("UPDATE conversation SET leaf_id = ? WHERE id = ?", (parent, conv_id))
             conn.executemany("INSERT INTO block (message_id, idx, type, data) VALUES (?, ?, ?, ?)", block_rows)
             conn.executemany(
                 "INSERT INTO usage (message_id, conversation_id, request_id, model, input_tokens, output_tokens, "

@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", nargs="?", help="conversation id or unique prefix")
     export.add_argument("--last", action="store_true", help="the most recently active conversation")
     export.add_argument("--format", choices=["json", "md", "html"], default="json")
+    export.add_argument("--all-branches", action="store_true",
+                        help="every branch, not only the one shown (JSON only; import restores them)")
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     listing = sub.add_parser("list", help="list conversations, most recent first", parents=[_paths(True)])
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -133,7 +135,8 @@ def _export(args: argparse.Namespace, db: Path) -> int:
     conversation_id = history.resolve("last" if args.last else args.id)
     conversation = history.get_conversation(conversation_id)
     assert conversation is not None
-    text = render(args.format, conversation, history.load_messages(conversation_id))
+    messages = (history.all_messages if args.all_branches else history.load_messages)(conversation_id)
+    text = render(args.format, conversation, messages)
     text = text if text.endswith("\n") else text + "\n"
     if args.output:
         write_private(args.output, text)
@@ -147,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "export" and bool(args.id) == bool(args.last):
         parser.error("export takes a conversation ID or --last (one of them)")
+    if args.command == "export" and args.all_branches and args.format != "json":
+        parser.error("--all-branches is for --format json (Markdown and HTML show one branch)")
     db = (args.db or default_db_path()).expanduser()
     if args.command is not None:
         from sqlalchemy.exc import SQLAlchemyError

@@ -1,8 +1,9 @@
 """Stored history -> the next Messages API request, with assistant blocks sent back unchanged.
 
 Only what the API would reject is mended: empty text blocks, thinking that never got its signature
-(a reply cut short), tool calls left without a result, and two turns of one role in a row. A reply
-that a retry replaced (``extra["superseded"]``) stays in the history but is never sent.
+(a reply cut short), tool calls left without a result, and two turns of one role in a row. The
+history is the current branch only (``History.load_messages``): a reply a retry replaced, or a prompt
+an edit replaced, is a sibling on another branch and is never in it.
 """
 
 from __future__ import annotations
@@ -54,18 +55,11 @@ def unavailable_results(message: Message) -> list[Block]:
     ]
 
 
-def is_superseded(message: Message) -> bool:
-    """A failed or interrupted reply that a retry replaced: kept and shown, never sent again."""
-    return bool(message.extra.get("superseded"))
-
-
 def build_messages(history: list[Message]) -> list[dict[str, Any]]:
     """The ``messages`` parameter for a conversation's stored history."""
     turns: list[dict[str, Any]] = []
     pending: list[Block] = []  # tool calls of the last assistant turn still owed a result
     for message in history:
-        if message.role == "assistant" and is_superseded(message):
-            continue
         blocks = [b for b in map(request_block, message.content) if b is not None]
         if message.role == "user":
             answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}

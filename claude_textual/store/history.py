@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +53,23 @@ _PATH = text("""
         SELECT m.id, m.parent_id, m.seq FROM message AS m JOIN path AS p ON m.id = p.parent_id
         WHERE m.seq < p.seq)
     SELECT id, seq FROM path""")
+
+# Every message under :message_id (itself included); the newest is the leaf of its latest branch.
+_LATEST_LEAF = text("""
+    WITH RECURSIVE under(id, seq) AS (
+        SELECT id, seq FROM message WHERE id = :message_id AND conversation_id = :conversation_id
+        UNION ALL
+        SELECT m.id, m.seq FROM message AS m JOIN under AS u ON m.parent_id = u.id WHERE m.seq > u.seq)
+    SELECT id FROM under ORDER BY seq DESC LIMIT 1""")
+
+# Each listed message's place among its siblings (same parent, by seq) and how many there are.
+_SIBLING_PLACES = """
+    SELECT m.id,
+           (SELECT count(*) FROM message AS s WHERE s.conversation_id = m.conversation_id
+                AND s.parent_id IS m.parent_id AND s.seq <= m.seq),
+           (SELECT count(*) FROM message AS s WHERE s.conversation_id = m.conversation_id
+                AND s.parent_id IS m.parent_id)
+    FROM message AS m WHERE m.id IN ({marks})"""
 
 
 def new_id() -> str:
@@ -211,6 +229,64 @@ class History:
             ids = ids[max(0, len(ids) - last):]
         return self.load_by_id(ids)
 
+    def load_window(self, conversation_id: str, size: int, *, before: int | None = None,
+                    around: int | None = None) -> tuple[list[Message], int, int]:
+        """Up to ``size`` messages of the current branch: its last ones, the last ones before seq
+        ``before``, or those around seq ``around``; with how many of the branch come before and after."""
+        path = self.branch(conversation_id)
+        seqs = [seq for _, seq in path]
+        if around is not None:
+            end = min(len(path), bisect_left(seqs, around) + size // 2)
+        else:
+            end = len(path) if before is None else bisect_left(seqs, before)
+        start = max(0, end - size)
+        return self.load_by_id([i for i, _ in path[start:end]]), start, len(path) - end
+
+    def all_messages(self, conversation_id: str) -> list[Message]:
+        """Every message of every branch, in the order they were made (seq)."""
+        with Session(self.engine) as session:
+            ids = session.exec(select(MessageRow.id).where(MessageRow.conversation_id == conversation_id)
+                               .order_by(MessageRow.seq)).all()
+        return self.load_by_id(list(ids))
+
+    def siblings(self, message_id: str) -> list[str]:
+        """Ids of the message and its siblings (the branches at that point), oldest first."""
+        with Session(self.engine) as session:
+            row = session.get(MessageRow, message_id)
+            if row is None:
+                return []
+            return list(session.exec(
+                select(MessageRow.id).where(MessageRow.conversation_id == row.conversation_id,
+                                            col(MessageRow.parent_id).is_(row.parent_id))
+                .order_by(MessageRow.seq)).all())
+
+    def sibling_places(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        """For messages that have siblings: id -> (1-based place among them, how many), one query."""
+        places: dict[str, tuple[int, int]] = {}
+        with Session(self.engine) as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+                query = text(_SIBLING_PLACES.format(marks=marks))
+                for message_id, place, count in session.exec(query, params={f"i{n}": i for n, i in enumerate(chunk)}):
+                    if count > 1:
+                        places[message_id] = (place, count)
+        return places
+
+    def latest_leaf(self, conversation_id: str, message_id: str) -> str | None:
+        """The newest message under ``message_id`` (itself when none): the leaf of its latest branch.
+        None when the conversation has no such message."""
+        with Session(self.engine) as session:
+            return session.exec(_LATEST_LEAF, params={"conversation_id": conversation_id,
+                                                      "message_id": message_id}).scalar()
+
+    def follow(self, conversation_id: str, message_id: str) -> str | None:
+        """Show the latest branch through ``message_id``; returns the new leaf (None: no such message)."""
+        leaf = self.latest_leaf(conversation_id, message_id)
+        if leaf is not None:
+            self.set_leaf(conversation_id, leaf)
+        return leaf
+
     def load_by_id(self, ids: list[str]) -> list[Message]:
         """These messages, in the order given, with blocks and usage (missing ids are skipped)."""
         rows: dict[str, MessageRow] = {}
@@ -248,7 +324,7 @@ class History:
                                .where(MessageRow.conversation_id == conversation_id)).one()
             message.id = message.id or new_id()
             message.conversation_id, message.seq = conversation_id, seq + 1  # (no conversation: the insert fails)
-            message.parent_id = leaf if parent_id is LEAF else parent_id  # type: ignore[assignment]
+            message.parent_id = (leaf or None) if parent_id is LEAF else parent_id  # type: ignore[assignment]
             message.created_at = message.updated_at = now
             session.add(MessageRow(
                 id=message.id, conversation_id=conversation_id, seq=message.seq, parent_id=message.parent_id,
@@ -264,8 +340,9 @@ class History:
         return message
 
     def set_leaf(self, conversation_id: str, message_id: str | None) -> None:
-        """Show the branch that ends at ``message_id`` (None: the latest message's)."""
-        self._set(conversation_id, leaf_id=message_id)
+        """Show the branch that ends at ``message_id``; None: no message yet (the next one added is a
+        first message, a sibling of the others). A leaf never set (NULL) means the latest message."""
+        self._set(conversation_id, leaf_id=message_id or "")
 
     def set_options(self, conversation_id: str, options: dict[str, Any]) -> None:
         """Replace the conversation's own settings."""
@@ -306,7 +383,7 @@ class History:
             message.model = api_message.get("model") or message.model
             message.stop_reason = api_message.get("stop_reason")
             message.api_id = api_message.get("id")
-            # our own keys (attempts, superseded) stay; the API's message-level fields are replaced
+            # our own keys (attempts…) stay; the API's message-level fields are replaced
             ours = {k: v for k, v in message.extra.items() if k not in _EXTRA_KEYS}
             message.extra = {**ours, **{k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None}}
         message.status, message.error, message.updated_at = status, error, utcnow()
@@ -400,21 +477,6 @@ class History:
                 .values(updated_at=utcnow())
             )
             session.commit()
-
-    def mark_superseded(self, message: Message) -> None:
-        """Record that ``message`` (a failed or interrupted reply) was replaced by a retry.
-
-        It stays in the conversation as it was; only ``extra["superseded"]`` is set, and the next
-        request leaves it out.
-        """
-        with Session(self.engine) as session:
-            row = session.get(MessageRow, message.id)
-            if row is None:
-                raise StoreError("That reply is no longer in the history.")
-            extra = {**row.extra, "superseded": True}
-            session.exec(update(MessageRow).where(col(MessageRow.id) == message.id).values(extra=extra))
-            session.commit()
-        message.extra = extra
 
     def mark_stale_streaming(self, older_than: float | None = None) -> int:
         """Replies left 'streaming' by a dead process become 'interrupted'; returns how many.

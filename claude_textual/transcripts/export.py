@@ -1,4 +1,8 @@
-"""Export a conversation: JSON with every block exactly as the API shaped it."""
+"""Export a conversation: JSON with every block exactly as the API shaped it.
+
+The messages given are usually the current branch (``History.load_messages``); with every branch
+(``History.all_messages``) the JSON still imports back whole, as each message names its parent.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ _TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\
 def message_dict(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
+        "parent_id": message.parent_id,
         "role": message.role,
         "content": message.content,
         "stop_reason": message.stop_reason,
@@ -38,6 +43,7 @@ def conversation_dict(conversation: Conversation, messages: list[Message]) -> di
         "created_at": conversation.created_at.isoformat(),
         "updated_at": conversation.updated_at.isoformat(),
         "archived": conversation.archived,
+        "leaf_id": conversation.leaf_id,
         "messages": [message_dict(m) for m in messages],
     }
 

@@ -250,6 +250,7 @@ def _export_message(data: Any, n: int, default_time: datetime) -> Message:
     created = parse_time(data.get("created_at"), f"{where}: 'created_at'", default_time)
     return Message(
         id=_str(data, "id", where) or None,
+        parent_id=_str(data, "parent_id", where),
         role=_str(data, "role", where, required=True) or "",
         content=_blocks(data.get("content", []), where),
         stop_reason=_str(data, "stop_reason", where),
@@ -283,6 +284,7 @@ def from_export(data: dict[str, Any]) -> tuple[Conversation, list[Message]]:
         created_at=created,
         updated_at=parse_time(data.get("updated_at"), "the conversation's 'updated_at'", created),
         archived=archived,
+        leaf_id=_str(data, "leaf_id", where),
     )
     messages = [_export_message(m, n, created) for n, m in enumerate(raw_messages)]
     conversation.message_count = len(messages)

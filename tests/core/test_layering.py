@@ -10,6 +10,7 @@ CORE_MODULES = [
     "claude_textual.core.stream",
     "claude_textual.core.turn",
     "claude_textual.core.requests",
+    "claude_textual.core.branches",
     "claude_textual.store.history",
     "claude_textual.transcripts.export",
 ]

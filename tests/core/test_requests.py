@@ -247,54 +247,13 @@ def test_mended_histories_are_accepted(case):
     assert_api_accepts(build_messages(histories[case]))
 
 
-# replies replaced by a retry (Ctrl+R) ------------------------------------------------------------------
+# retries are branches now (tests/core/test_branch_turns.py) --------------------------------------------
 
-def superseded(*blocks, status=Status.ERROR):
-    message = assistant(*blocks, status=status, stop_reason=None)
-    message.extra = {"superseded": True, "attempts": [{"error": "boom"}]}
-    return message
-
-
-def test_superseded_reply_is_not_sent():
-    history = [user_text_message("q"), superseded(text("half an ans")), assistant(text("the answer"))]
-    assert build_messages(history) == [
-        {"role": "user", "content": [text("q")]},
-        {"role": "assistant", "content": [text("the answer")]},
-    ]
-
-
-def test_retry_request_ends_on_the_prompt_again():
-    """What ``Turn.run(None)`` sends after Ctrl+R: the superseded partial reply is left out entirely."""
-    history = [user_text_message("a"), assistant(text("b")), user_text_message("c"),
-               superseded(THINKING, text("partial"), status=Status.INTERRUPTED)]
-    messages = build_messages(history)
+def test_a_reply_a_retry_replaced_is_sent_when_its_branch_is_shown():
+    """Before branches, a retried reply stayed in line, flagged ``superseded``, and was skipped; now it
+    is its retry's sibling, so it is only in a request when the user switched to its branch."""
+    partial = assistant(text("partial"), status=Status.INTERRUPTED, stop_reason=None)
+    partial.extra = {"superseded": True}
+    messages = build_messages([user_text_message("q"), partial, user_text_message("go on")])
     assert_api_accepts(messages)
-    assert messages[-1] == {"role": "user", "content": [text("c")]}
-    assert all_text(messages) == ["a", "b", "c"]
-
-
-def test_superseded_tool_call_owes_no_result():
-    """A superseded reply's tool call was never made as far as the API knows: no injected result."""
-    history = [user_text_message("q"), superseded(text("Let me look."), TOOL), assistant(text("done")),
-               user_text_message("and?")]
-    messages = build_messages(history)
-    assert_api_accepts(messages)
-    assert messages == [
-        {"role": "user", "content": [text("q")]},
-        {"role": "assistant", "content": [text("done")]},
-        {"role": "user", "content": [text("and?")]},
-    ]
-
-
-def test_only_assistant_messages_can_be_superseded():
-    """The flag on a user message (never set by the app) must not drop the user's words."""
-    prompt = user_text_message("q")
-    prompt.extra = {"superseded": True}
-    assert build_messages([prompt]) == [{"role": "user", "content": [text("q")]}]
-
-
-def test_other_rules_still_hold_around_a_superseded_reply():
-    history = [user_text_message("q"), superseded(text("x")), assistant(text(""), THINKING | {"signature": ""}),
-               user_text_message("r"), user_text_message("s")]
-    messages = build_messages(history)
-    assert messages == [{"role": "user", "content": [text("q"), text("r"), text("s")]}]
+    assert all_text(messages) == ["q", "partial", "go on"]

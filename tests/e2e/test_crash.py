@@ -137,14 +137,16 @@ def test_kill_9_mid_reply_keeps_the_checkpointed_text_and_ctrl_r_retries(
     answer = fixture_blocks("docs_basic_text.sse")[0]["text"]
     second.wait_for(lambda s: answer[:20] in s and reply_done(s), "the retried reply")
     screen = second.screen()
-    assert "superseded by a retry" in screen
+    assert "‹ 2/2 ›" in screen, "the retry is a second branch beside the partial reply"
     quit_app(second)
 
     assert len(api.requests) == 2
     retry_request = api.requests[1].body["messages"]
     assert retry_request == [{"role": "user", "content": [{"type": "text", "text": PROMPT}]}]
-    messages = export_last(env)["messages"]
+    shown = export_last(env)["messages"]
+    assert [(m["role"], m["status"]) for m in shown] == [("user", "complete"), ("assistant", "complete")]
+    messages = export_last(env, "--all-branches")["messages"]
     assert [(m["role"], m["status"]) for m in messages] == [
         ("user", "complete"), ("assistant", "interrupted"), ("assistant", "complete")]
-    assert messages[1]["extra"].get("superseded") is True and text_of(messages[1]) == partial
-    assert text_of(messages[2]) == answer
+    assert messages[1]["parent_id"] == messages[2]["parent_id"] == messages[0]["id"]
+    assert text_of(messages[1]) == partial and text_of(messages[2]) == answer

@@ -176,8 +176,8 @@ def reply_done(screen: str) -> bool:
     return bool(status) and "streaming" not in status and "waiting for Claude" not in status
 
 
-def export_last(env: dict[str, str]) -> dict[str, Any]:
-    result = subprocess.run([installed_command(), "export", "--last", "--format", "json"],
+def export_last(env: dict[str, str], *options: str) -> dict[str, Any]:
+    result = subprocess.run([installed_command(), "export", "--last", "--format", "json", *options],
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

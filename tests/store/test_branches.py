@@ -79,3 +79,68 @@ def test_import_keeps_parent_links_and_the_leaf(history):
     assert [m.id for m in history.load_messages(conversation.id)] == ["q", "a1"]
     history.set_leaf(conversation.id, "a2")
     assert [m.id for m in history.load_messages(conversation.id)] == ["q", "a2"]
+
+
+def tree(history):
+    """q1 ─ a1 ─ q2 ─ a2          (a1b: a retry of a1; q2b: an edit of q2, answered by a2b)
+             ├ a1b
+             └ q2b ─ a2b
+    """
+    conversation = history.create_conversation("t", "m")
+    made = {"q1": history.add_message(conversation.id, user_text_message("q1"))}
+    made["a1"] = history.add_message(conversation.id, reply("a1"))
+    made["q2"] = history.add_message(conversation.id, user_text_message("q2"))
+    made["a2"] = history.add_message(conversation.id, reply("a2"))
+    made["a1b"] = history.add_message(conversation.id, reply("a1b"), parent_id=made["q1"].id)
+    made["q2b"] = history.add_message(conversation.id, user_text_message("q2b"), parent_id=made["a1"].id)
+    made["a2b"] = history.add_message(conversation.id, reply("a2b"))
+    return conversation, {name: m.id for name, m in made.items()}
+
+
+def test_siblings_places_and_latest_leaf(history):
+    conversation, ids = tree(history)
+    assert history.siblings(ids["a1"]) == [ids["a1"], ids["a1b"]] == history.siblings(ids["a1b"])
+    assert history.siblings(ids["q1"]) == [ids["q1"]] and history.siblings("nope") == []
+    assert history.sibling_places(list(ids.values())) == {
+        ids["a1"]: (1, 2), ids["a1b"]: (2, 2), ids["q2"]: (1, 2), ids["q2b"]: (2, 2)}
+    assert history.latest_leaf(conversation.id, ids["a1"]) == ids["a2b"]  # the newest path under a1
+    assert history.latest_leaf(conversation.id, ids["q2"]) == ids["a2"]
+    assert history.latest_leaf(conversation.id, ids["a2"]) == ids["a2"]
+    assert history.latest_leaf("other", ids["a1"]) is None
+
+
+def test_first_messages_can_be_siblings(history):
+    conversation = history.create_conversation("t", "m")
+    first = history.add_message(conversation.id, user_text_message("one"))
+    second = history.add_message(conversation.id, user_text_message("two"), parent_id=None)
+    assert history.siblings(first.id) == [first.id, second.id]
+    assert history.sibling_places([second.id]) == {second.id: (2, 2)}
+
+
+def test_follow_switches_to_the_latest_branch_through_a_message(history):
+    conversation, ids = tree(history)
+    assert texts(history.load_messages(conversation.id)) == ["q1", "a1", "q2b", "a2b"]
+    assert history.follow(conversation.id, ids["q2"]) == ids["a2"]
+    assert texts(history.load_messages(conversation.id)) == ["q1", "a1", "q2", "a2"]
+    assert history.get_conversation(conversation.id).leaf_id == ids["a2"]  # remembered
+    history.follow(conversation.id, ids["a1b"])
+    assert texts(history.load_messages(conversation.id)) == ["q1", "a1b"]
+    assert history.follow(conversation.id, "nope") is None
+    assert texts(history.load_messages(conversation.id)) == ["q1", "a1b"]
+
+
+def test_windows_count_the_branch_not_the_conversation(history):
+    conversation, ids = tree(history)  # the branch shown: q1 a1 q2b a2b (seqs 0 1 5 6)
+    messages, earlier, later = history.load_window(conversation.id, 2)
+    assert (texts(messages), earlier, later) == (["q2b", "a2b"], 2, 0)
+    messages, earlier, later = history.load_window(conversation.id, 2, before=5)
+    assert (texts(messages), earlier, later) == (["q1", "a1"], 0, 2)
+    messages, earlier, later = history.load_window(conversation.id, 2, around=1)
+    assert (texts(messages), earlier, later) == (["q1", "a1"], 0, 2)
+    messages, earlier, later = history.load_window(conversation.id, 4, around=5)
+    assert (texts(messages), earlier, later) == (["q1", "a1", "q2b", "a2b"], 0, 0)
+
+
+def test_all_messages_holds_every_branch_in_order(history):
+    conversation, ids = tree(history)
+    assert texts(history.all_messages(conversation.id)) == ["q1", "a1", "q2", "a2", "a1b", "q2b", "a2b"]

@@ -271,26 +271,6 @@ def test_touch_keeps_a_streaming_reply_fresh_and_changes_nothing_else(history):
     assert final.status is Status.ERROR and final.updated_at == reply.updated_at
 
 
-def test_mark_superseded_sets_only_the_flag(history):
-    conversation = history.create_conversation("t", "m")
-    history.add_message(conversation.id, user_text_message("q"))
-    reply = history.add_message(conversation.id, streaming())
-    partial = {"id": "msg_1", "content": [{"type": "text", "text": "half"}], "model": "m",
-               "stop_reason": None, "container": {"id": "c1"}}
-    reply.extra = {"attempts": [{"error": "overloaded"}]}
-    history.save_reply(reply, partial, status=Status.ERROR, error="dropped")
-    before = history.load_messages(conversation.id)[1]
-    assert before.extra == {"attempts": [{"error": "overloaded"}], "container": {"id": "c1"}}
-    history.mark_superseded(reply)
-    after = history.load_messages(conversation.id)[1]
-    assert after.extra == {**before.extra, "superseded": True} and reply.extra == after.extra
-    assert (after.status, after.error, after.content, after.api_id, after.updated_at) == (
-        before.status, before.error, before.content, before.api_id, before.updated_at)
-    gone = Message(role="assistant", content=[], id="nope")
-    with pytest.raises(StoreError):
-        history.mark_superseded(gone)
-
-
 class BlockWrites:
     """Counts the upserts into the block table and the deletes from it."""
 

@@ -259,13 +259,47 @@ class ChatScreen(Screen):
     async def on_message_pane_need_earlier(self, message: MessagePane.NeedEarlier) -> None:
         if self.history is None or self.conversation_id is None:
             return
-        messages = self.history.load_messages(self.conversation_id, last=WINDOW, before=message.before_seq)
-        first = messages[0].seq if messages else 0
-        await self.query_one(MessagePane).prepend(messages, earlier=first)
+        messages, earlier, _ = self.history.load_window(self.conversation_id, WINDOW, before=message.before_seq)
+        await self.query_one(MessagePane).prepend(messages, earlier=earlier)
+        self.show_branches()
 
     async def on_message_pane_need_latest(self) -> None:
         if self.conversation_id is not None:
             await self.open_conversation(self.conversation_id, force=True)
+
+    def show_branches(self) -> None:
+        """Mark the messages on screen that have siblings ``‹ 2/3 ›`` (one query for the window)."""
+        pane = self.query_one(MessagePane)
+        if self.history is not None:
+            pane.show_branches(self.history.sibling_places([w.message.id for w in pane.message_widgets()
+                                                            if w.message.id]))
+
+    def on_message_pane_edit(self, message: MessagePane.Edit) -> None:
+        self.query_one(PromptBox).begin_edit(message.message)
+
+    async def on_message_pane_switch_branch(self, message: MessagePane.SwitchBranch) -> None:
+        if self.history is None or self.conversation_id is None:
+            return
+        siblings = self.history.siblings(message.message.id or "")
+        if message.message.id in siblings:
+            index = siblings.index(message.message.id) + message.step
+            if 0 <= index < len(siblings):
+                await self.open_at(self.conversation_id, siblings[index], follow=True)
+
+    async def open_at(self, conversation_id: str, message_id: str, *, follow: bool = False) -> None:
+        """Show message ``message_id``, selected; first switch to the latest branch through it when
+        ``follow`` is set or when it is not on the branch shown (the conversation remembers the switch)."""
+        if self.history is None:
+            return
+        if self.streaming():
+            self.say("Stop the streaming reply (Esc) before switching.", severity="warning")
+            return
+        target = next(iter(self.history.load_by_id([message_id])), None)
+        if target is None:
+            return
+        if follow or message_id not in dict(self.history.branch(conversation_id)):
+            self.history.follow(conversation_id, message_id)
+        await self.open_conversation(conversation_id, at_seq=target.seq, force=True)
 
     def on_message_pane_copy_text(self, message: MessagePane.CopyText) -> None:
         from claude_textual.ui.clipboard import copy_text
@@ -285,8 +319,14 @@ class ChatScreen(Screen):
     # ---- handlers: the running turn --------------------------------------------------------------
     @on(PromptBox.Submitted)
     async def prompt_submitted(self, event: PromptBox.Submitted) -> None:
-        if await self.send(event.text):
-            self.query_one(PromptBox).clear()
+        prompt = self.query_one(PromptBox)
+        edited = prompt.editing
+        if not await self.send(event.text, replacing=edited):
+            return
+        if edited is not None:
+            prompt.end_edit()
+        else:
+            prompt.clear()
 
     async def on_turn_update(self, update: TurnUpdate) -> None:
         from claude_textual.core import stream, turn
@@ -296,8 +336,10 @@ class ChatScreen(Screen):
         status = self.query_one(StatusBar)
         if isinstance(event, turn.MessageSaved):
             await pane.add(event.message)
+            self.show_branches()
         elif isinstance(event, turn.ReplyOpened):
             await pane.open_reply(event.message)
+            self.show_branches()
             status.state, status.reply_in, status.reply_out = "waiting for Claude…", 0, 0
         elif isinstance(event, turn.Waiting):
             self._waiting = bool(event.seconds)
@@ -349,7 +391,7 @@ class ChatScreen(Screen):
         widgets = pane.message_widgets()
         last = widgets[-1] if widgets and not pane.later else None
         for widget in pane.query(AssistantMessage):
-            widget.set_retryable(widget is last and not widget.superseded and not widget.streaming
+            widget.set_retryable(widget is last and not widget.streaming
                                  and widget.message.status in (Status.ERROR, Status.INTERRUPTED))
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -367,8 +409,9 @@ class ChatScreen(Screen):
     def streaming(self) -> bool:
         return self.turn_worker is not None and self.turn_worker.is_running
 
-    async def send(self, text: str) -> bool:
-        """Start a turn with ``text``; False (with a notice) when it cannot start now."""
+    async def send(self, text: str, *, replacing: Message | None = None) -> bool:
+        """Start a turn with ``text`` (as a new branch beside the prompt it is ``replacing``, an edit);
+        False (with a notice) when it cannot start now."""
         if self.history is None:
             if self.history_error is not None:
                 self.say(f"The history is unavailable, so the prompt was not sent (nothing could be saved). "
@@ -391,7 +434,15 @@ class ChatScreen(Screen):
                 return False
             self.conversation_id = conversation.id
             self.sub_title = inert(conversation.title)
-        elif self.query_one(MessagePane).later:
+        elif replacing is not None or self.query_one(MessagePane).later:
+            if replacing is not None:
+                from claude_textual.core.branches import start_edit
+
+                try:
+                    start_edit(self.history, self.conversation_id, replacing)
+                except StoreError as exc:
+                    self.say(f"The edited prompt was not sent. {exc}", title="Database", severity="error", timeout=30)
+                    return False
             await self.open_conversation(self.conversation_id, force=True)
         self.turn = self.new_turn()
         self.turn_worker = self.run_turn(self.turn, user_text_message(text))
@@ -417,67 +468,62 @@ class ChatScreen(Screen):
         conversation = self.history.get_conversation(conversation_id)
         if conversation is None:
             return
-        total = conversation.message_count
-        before = None if at_seq is None else min(total, at_seq + WINDOW // 2)
-        messages = self.history.load_messages(conversation_id, last=WINDOW, before=before)
-        first = messages[0].seq if messages else 0
-        later = total - (messages[-1].seq + 1) if messages else 0
+        messages, earlier, later = self.history.load_window(conversation_id, WINDOW, around=at_seq)
+        if conversation_id != self.conversation_id:
+            self.query_one(PromptBox).end_edit()  # the prompt being edited belongs to the other one
         self.conversation_id = conversation_id
         self.sub_title = inert(conversation.title)
-        await self.query_one(MessagePane).show(messages, earlier=first, later=later, focus_seq=at_seq)
+        await self.query_one(MessagePane).show(messages, earlier=earlier, later=later, focus_seq=at_seq)
+        self.show_branches()
         self.show_retry_hint()
         status = self.query_one(StatusBar)
         status.reply_in = status.reply_out = 0
         status.total_in, status.total_out = self.history.usage_totals(conversation_id)
 
     def action_cancel(self) -> None:
+        """Esc: stop the streaming reply; else leave the editing of an earlier prompt."""
         if self.streaming():
             self.turn_worker.cancel()  # type: ignore[union-attr]
             if self._waiting:
                 self.say("Stopped waiting to retry. Ctrl+R retries.")
             else:
                 self.say("Stopped. The partial reply is kept, marked interrupted. Ctrl+R retries.")
+        else:
+            self.query_one(PromptBox).end_edit()
 
     async def action_retry(self) -> None:
-        """Ctrl+R: after a reply failed or was stopped, ask again for the same history.
-
-        The failed reply stays in the conversation, marked superseded (dimmed here, never sent to
-        the API again); a new reply streams below it.
-        """
+        """Ctrl+R: answer again, as a new branch, what the selected reply answered (or the last one;
+        a selected prompt gets a whole new turn). The old reply stays, one ``[``/``]`` away."""
         if self.history is None or self.conversation_id is None:
             self.say("Nothing to retry here.", severity="warning")
             return
         if self.streaming():
             self.say("A reply is still streaming: wait, or press Esc to stop it first.", severity="warning")
             return
+        from claude_textual.core.branches import start_retry
         from claude_textual.store.engine import StoreError
 
-        pane = self.query_one(MessagePane)
-        if pane.later:
-            await self.open_conversation(self.conversation_id, force=True)
+        selected = self.query_one(MessagePane).selected
         try:
-            self.history.mark_stale_streaming()
-            last = next(iter(self.history.load_messages(self.conversation_id, last=1)), None)
-            if last is None:
+            self.history.mark_stale_streaming()  # then read the target as it is now
+            if selected is not None:
+                target = next(iter(self.history.load_by_id([selected.message.id or ""])), None)
+            else:
+                target = next(iter(self.history.load_messages(self.conversation_id, last=1)), None)
+            if target is None:
                 self.say("Nothing to retry: this conversation is empty.", severity="warning")
                 return
-            if last.role == "assistant" and not last.extra.get("superseded"):
-                if last.status is Status.COMPLETE:
-                    self.say("Nothing to retry: the last reply is complete.", severity="warning")
-                    return
-                if last.status is Status.STREAMING:
-                    from claude_textual.store.history import stale_seconds
+            if target.status is Status.STREAMING:
+                from claude_textual.store.history import stale_seconds
 
-                    self.say("That reply is still being written, in another window? If the app writing it crashed, "
-                             f"Ctrl+R works once the reply has been idle for {stale_seconds():g} s.", severity="warning")
-                    return
-                self.history.mark_superseded(last)
-                view = pane.reply(last.id)
-                if view is not None:
-                    view.mark_superseded(last)
+                self.say("That reply is still being written, in another window? If the app writing it crashed, "
+                         f"Ctrl+R works once the reply has been idle for {stale_seconds():g} s.", severity="warning")
+                return
+            start_retry(self.history, self.conversation_id, target)
         except StoreError as exc:
             self.say(f"Cannot retry: {exc}", title="Database", severity="error", timeout=15)
             return
+        await self.open_conversation(self.conversation_id, force=True)
         self.turn = self.new_turn()
         self.turn_worker = self.run_turn(self.turn, None)
 
@@ -486,6 +532,7 @@ class ChatScreen(Screen):
             self.say("Stop the streaming reply (Esc) first.", severity="warning")
             return
         self.conversation_id = None
+        self.query_one(PromptBox).end_edit()
         self.sub_title = "New conversation"
         status = self.query_one(StatusBar)
         status.reply_in = status.reply_out = status.total_in = status.total_out = 0
@@ -508,7 +555,7 @@ class ChatScreen(Screen):
 
         hit: SearchHit | None = await self.app.push_screen_wait(SearchScreen(self.history))
         if hit is not None:
-            await self.open_conversation(hit.conversation_id, at_seq=hit.seq)
+            await self.open_at(hit.conversation_id, hit.message_id)
 
     @work(exit_on_error=False, group="modal")
     async def action_export(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -43,11 +44,18 @@ def shortened(text: str) -> str:
         "\n".join(tail_lines)
 
 
+def branch_mark(place: tuple[int, int] | None) -> str:
+    """``‹ 2/3 ›`` for the second of three siblings; empty for a message without siblings."""
+    return f"‹ {place[0]}/{place[1]} ›" if place else ""
+
+
 class UserMessage(Static):
-    """A prompt, or the tool results we sent back (shown compactly)."""
+    """A prompt, or the tool results we sent back (shown compactly); a last line ``‹ 2/3 ›`` when an
+    edit made siblings of it."""
 
     def __init__(self, message: Message) -> None:
         self.message = message
+        self.branch: tuple[int, int] | None = None
         texts = []
         for block in message.content:
             if block.get("type") == "text":
@@ -58,37 +66,43 @@ class UserMessage(Static):
                 texts.append(f"↳ tool result{err}: {content if isinstance(content, str) else '…'}")
             else:
                 texts.append(f"[{block.get('type')}]")
-        is_results = all(b.get("type") == "tool_result" for b in message.content)
-        super().__init__(inert(shortened("\n".join(texts))), markup=False,
-                         classes="tool-results" if is_results else "user-message")
+        self.is_prompt = not all(b.get("type") == "tool_result" for b in message.content)
+        self._body = inert(shortened("\n".join(texts)))
+        super().__init__(self._body, markup=False, classes="user-message" if self.is_prompt else "tool-results")
+
+    def set_branch(self, place: tuple[int, int] | None) -> None:
+        """Show which of its siblings this message is (None: it has none)."""
+        if place != self.branch:
+            self.branch = place
+            self.update(Text(self._body).append(f"\n{branch_mark(place)}", style="dim") if place else self._body)
 
 
 class AssistantMessage(Growing, Vertical):
-    """Claude's reply: a header, one view per content block, and a footer with status and usage.
-
-    A reply that a retry replaced stays, dimmed (class ``-superseded``); the last failed or
-    interrupted reply says that Ctrl+R retries it (``retryable``).
-    """
-
-    DEFAULT_CSS = """
-    AssistantMessage.-superseded {
-        opacity: 55%;
-    }
+    """Claude's reply: a header (with ``‹ 2/3 ›`` when retries made siblings of it), one view per
+    content block, and a footer with status and usage. The last failed or interrupted reply says
+    that Ctrl+R retries it (``retryable``).
     """
 
     def __init__(self, message: Message, *, streaming: bool = False) -> None:
-        dimmed = " -superseded" if message.extra.get("superseded") else ""  # from the first frame
-        super().__init__(classes="assistant-message" + dimmed)
+        super().__init__(classes="assistant-message")
         self.message = message
         self.streaming = streaming
         self.retryable = False
+        self.branch: tuple[int, int] | None = None
         self._views: dict[int, Widget] = {}
         self._header = Static(self._header_text(), markup=False, classes="reply-header")
         self._footer = Static("", markup=False, classes="reply-footer")
 
     def _header_text(self) -> str:
         model = self.message.model or ""
-        return f"Claude · {inert(model)}" if model else "Claude"
+        text = f"Claude · {inert(model)}" if model else "Claude"
+        return f"{text}  {branch_mark(self.branch)}" if self.branch else text
+
+    def set_branch(self, place: tuple[int, int] | None) -> None:
+        """Show which of its siblings this reply is (None: it has none)."""
+        if place != self.branch:
+            self.branch = place
+            self._header.update(self._header_text())
 
     def compose(self) -> ComposeResult:
         yield self._header
@@ -130,10 +144,6 @@ class AssistantMessage(Growing, Vertical):
             await self.stop_block(index, block)
         self._show_state(failure)
 
-    @property
-    def superseded(self) -> bool:
-        return bool(self.message.extra.get("superseded"))
-
     def set_retryable(self, retryable: bool) -> None:
         """Say (or stop saying) in the footer that Ctrl+R retries this reply."""
         if retryable != self.retryable:
@@ -141,21 +151,12 @@ class AssistantMessage(Growing, Vertical):
             if not self.streaming:
                 self._show_state(None)
 
-    def mark_superseded(self, message: Message) -> None:
-        """A retry replaced this reply (``message`` is it, as stored with the flag): dim it, say so."""
-        self.message.extra = dict(message.extra)
-        self.message.status, self.message.error = message.status, message.error
-        self.retryable = False
-        self._show_state(None)
-
     def _show_state(self, failure: ApiFailure | None) -> None:
         message = self.message
         if self.streaming:
             self._footer.update("streaming… (Esc stops)")
             return
         parts = []
-        if self.superseded:
-            parts.append("superseded by a retry")
         if message.status is Status.INTERRUPTED:
             parts.append("⏸ interrupted")
         elif message.status is Status.ERROR:
@@ -168,7 +169,7 @@ class AssistantMessage(Growing, Vertical):
         usage = usage_line(message)
         if usage:
             parts.append(usage)
-        if self.retryable and not self.superseded:
+        if self.retryable:
             parts.append("Ctrl+R retries")
         error = str(failure) if failure else message.error
         text = " · ".join(parts)
@@ -177,4 +178,3 @@ class AssistantMessage(Growing, Vertical):
         self._footer.update(text)
         self.set_class(message.status is Status.ERROR, "-error")
         self.set_class(message.status is Status.INTERRUPTED, "-interrupted")
-        self.set_class(self.superseded, "-superseded")

@@ -3,7 +3,8 @@
 It shows a window of a conversation — usually its last messages — and asks for earlier ones when
 the user scrolls to the top, so a 1,000-message conversation opens at its end without reading the
 rest. It follows the end while a reply streams, until the user scrolls up. ``j``/``k`` select a
-message; ``c`` copies it and ``y`` copies a code block from it.
+message; ``c`` copies it and ``y`` copies a code block from it; ``e`` edits a prompt; ``[``/``]``
+switch to the previous/next branch at a message that has siblings (shown ``‹ 2/3 ›``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class MessagePane(Growing, VerticalScroll):
         Binding("j", "select(1)", "Next msg", show=False),
         Binding("c", "copy_message", "Copy msg"),
         Binding("y", "copy_code", "Copy code"),
+        Binding("e", "edit", "Edit prompt"),
+        Binding("left_square_bracket", "branch(-1)", "‹ Branch"),
+        Binding("right_square_bracket", "branch(1)", "Branch ›"),
     ]
 
     class NeedEarlier(TextualMessage):
@@ -69,6 +73,21 @@ class MessagePane(Growing, VerticalScroll):
         def __init__(self, blocks: list[CodeBlock]) -> None:
             super().__init__()
             self.blocks = blocks
+
+    class Edit(TextualMessage):
+        """Edit this prompt: send a changed copy as a new branch."""
+
+        def __init__(self, message: Message) -> None:
+            super().__init__()
+            self.message = message
+
+    class SwitchBranch(TextualMessage):
+        """Show the sibling ``step`` places from this message (-1 previous, 1 next) and its branch."""
+
+        def __init__(self, message: Message, step: int) -> None:
+            super().__init__()
+            self.message = message
+            self.step = step
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -142,11 +161,13 @@ class MessagePane(Growing, VerticalScroll):
         for hint in self.query(".welcome"):
             await hint.remove()
         await self.mount(message_widget(message))
-        self.anchor()  # a new turn brings the view back to the end
+        self.select(None)  # a new turn brings the view back to the end, with nothing selected
+        self.anchor()
 
     async def open_reply(self, message: Message) -> AssistantMessage:
         widget = AssistantMessage(message, streaming=True)
         await self.mount(widget)
+        self.select(None)
         self.anchor()
         return widget
 
@@ -156,7 +177,12 @@ class MessagePane(Growing, VerticalScroll):
                 return widget
         return None
 
-    # ---- selection and copying -----------------------------------------------------------------
+    def show_branches(self, places: dict[str, tuple[int, int]]) -> None:
+        """Mark each message with its place among its siblings (see ``History.sibling_places``)."""
+        for widget in self.message_widgets():
+            widget.set_branch(places.get(widget.message.id or ""))
+
+    # ---- selection, copying, editing, branches ---------------------------------------------------
     def select(self, widget: MessageWidget | None) -> None:
         if self.selected is not None:
             self.selected.remove_class("-selected")
@@ -196,6 +222,25 @@ class MessagePane(Growing, VerticalScroll):
             self.post_message(self.PickCode(blocks))
         else:
             self.notify("No code block in that message.", severity="warning")
+
+
+    def action_edit(self) -> None:
+        """Edit the selected prompt, or the last one when none is selected."""
+        prompts = [w for w in self.message_widgets() if isinstance(w, UserMessage) and w.is_prompt]
+        target = self.selected if self.selected is not None else (prompts[-1] if prompts else None)
+        if target in prompts:
+            self.post_message(self.Edit(target.message))  # type: ignore[union-attr]
+        else:
+            self.notify("Select a prompt you wrote (j/k) to edit it.", severity="warning")
+
+    def action_branch(self, step: int) -> None:
+        target = self._target()
+        if target is None or target.branch is None:
+            self.notify("No other branch here: select a message marked ‹ n/m › (j/k).", severity="warning")
+        elif 1 <= target.branch[0] + step <= target.branch[1]:
+            self.post_message(self.SwitchBranch(target.message, step))
+        else:
+            self.notify(f"This is the {'first' if step < 0 else 'last'} branch here.", severity="warning")
 
 
 def message_widget(message: Message) -> MessageWidget:

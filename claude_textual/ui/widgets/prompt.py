@@ -2,6 +2,9 @@
 
 A big paste (a log, a file) stands in the box as one line, ``[pasted text #1: 25,000 lines, 1.0 MB]``,
 and is put back in its place when the prompt is sent: editing around it stays instant.
+
+It can hold an earlier prompt being edited (``begin_edit``): its border says so, and ``end_edit``
+puts back what was typed before.
 """
 
 from __future__ import annotations
@@ -10,6 +13,10 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+from claude_textual.core.model import Message as ChatMessage
+
+EDITING = "Editing an earlier prompt: Ctrl+S sends it as a new branch · Esc cancels"
 
 
 class PromptBox(TextArea):
@@ -24,6 +31,9 @@ class PromptBox(TextArea):
         super().__init__(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.placeholder = "Ask Claude…  (Ctrl+S sends)"
         self.pastes: dict[str, str] = {}  # stand-in line -> the pasted text
+        self.editing: ChatMessage | None = None
+        """The prompt being edited, if any."""
+        self._draft = ""
 
     def _on_paste(self, event: events.Paste) -> None:
         text = event.text
@@ -54,6 +64,26 @@ class PromptBox(TextArea):
         text = self.full_text().strip()
         if text:
             self.post_message(self.Submitted(text))
+
+    def begin_edit(self, message: ChatMessage) -> None:
+        """Put ``message``'s text here to be edited, keeping what was typed for ``end_edit``."""
+        if self.editing is None:
+            self._draft = self.text
+        self.editing = message
+        self.text = message.text()
+        self.move_cursor(self.document.end)
+        self.border_title = EDITING
+        self.add_class("-editing")
+        self.focus()
+
+    def end_edit(self) -> None:
+        """Leave the editing state and put back what was typed before it."""
+        if self.editing is not None:
+            self.editing = None
+            self.text, self._draft = self._draft, ""
+            self.move_cursor(self.document.end)
+            self.border_title = None
+            self.remove_class("-editing")
 
 
 BIG_PASTE = 20_000
