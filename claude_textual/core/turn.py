@@ -93,11 +93,13 @@ class ToolStarted:
 
 @dataclass(frozen=True)
 class ToolFinished:
-    """A tool call of reply ``message`` was answered (run, denied, or failed): ``result`` goes back."""
+    """A tool call of reply ``message`` was answered: ``result`` goes back; ``ran`` is False when it
+    was not run (denied, or no such tool)."""
 
     message: Message
     tool_use: Block
     result: Block
+    ran: bool
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ class Turn:
         """Approve and run each tool call of ``reply`` in turn, appending its result to ``results``."""
         assert self.tools is not None
         for use in tool_uses(reply):
-            tool = self.tools.tools.get(use.get("name", ""))
+            tool, ran = self.tools.tools.get(use.get("name", "")), False
             if tool is None:
                 result = tool_result(use, UNKNOWN.format(name=use.get("name")), is_error=True)
             else:
@@ -224,9 +226,9 @@ class Turn:
                     result = tool_result(use, DENIED.format(name=tool.name), is_error=True)
                 else:
                     yield ToolStarted(reply, use, tool.server)
-                    result = await self.tools.call(tool, use)
+                    result, ran = await self.tools.call(tool, use), True
             results.append(result)
-            yield ToolFinished(reply, use, result)
+            yield ToolFinished(reply, use, result, ran)
 
     async def _reply(self) -> AsyncIterator[TurnEvent]:
         notices = await self.tools.prepare() if self.tools is not None else []
