@@ -7,6 +7,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 
 APP_NAME = "claude-textual"
@@ -197,13 +198,13 @@ def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> 
     if not isinstance(value, dict):
         warnings.append(f"{source}:{_line_of(text, 'mcp_servers') or '?'}: 'mcp_servers' should be a table; ignored")
         return ()
+    def skip(name: str, key: str | None, why: str) -> None:
+        where = f"{source}:{_table_line(text, name, key)}"
+        warnings.append(f"{where}: mcp_servers.{name}{f'.{key}' if key else ''} {why}; server {name!r} skipped")
+
     servers = []
     for name, table in value.items():
-        def problem(key: str | None, why: str) -> None:
-            field_name = f".{key}" if key else ""
-            warnings.append(f"{source}:{_table_line(text, name, key)}: mcp_servers.{name}{field_name} {why}; "
-                            f"server {name!r} skipped")
-
+        problem = partial(skip, name)
         if not isinstance(table, dict):
             problem(None, "should be a table")
             continue

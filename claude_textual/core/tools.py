@@ -92,9 +92,16 @@ class ToolServer:
         if self.error is not None:
             raise ServerFailed(self.error)
         if self._ready is None:
-            await asyncio.to_thread(_import_mcp)
+            try:
+                await asyncio.to_thread(_import_mcp)
+            except ImportError as exc:
+                self._fail(f"could not start: the mcp package cannot be imported ({exc})")
+                raise ServerFailed(self.error) from exc
+        if self._stop.is_set():
+            raise ServerFailed(f"The tool server {self.name!r} was closed before it started")
         if self._ready is None:
-            self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+            # the server's stderr, kept for error messages; open while it runs, closed by close()
+            self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
             self._ready = asyncio.get_running_loop().create_future()
             self._task = asyncio.create_task(self._run(self._ready), name=f"mcp-server-{self.name}")
         try:
@@ -111,8 +118,8 @@ class ToolServer:
         from mcp.client.stdio import stdio_client
 
         config = self.config
-        params = StdioServerParameters(command=config.command, args=list(config.args), env=dict(config.env) or None)
         try:
+            params = StdioServerParameters(command=config.command, args=list(config.args), env=dict(config.env) or None)
             async with stdio_client(params, errlog=self._errlog) as (read, write), ClientSession(read, write) as session:
                 await session.initialize()
                 self.tools = await _list_tools(session)
@@ -164,6 +171,8 @@ class ToolServer:
         self._stop.set()
         task = self._task
         if task is not None and not task.done():
+            if self._session is None:  # still starting: stop waiting for it (the process is stopped all the same)
+                task.cancel()
             _, pending = await asyncio.wait({task}, timeout=CLOSE_SECONDS)
             if pending:
                 task.cancel()
@@ -232,7 +241,7 @@ class ToolManager:
         (a server that failed, names shared by two servers)."""
         servers = list(self.servers.values())
         outcomes = await asyncio.gather(*(s.start() for s in servers), return_exceptions=True)
-        notices = [f"{o} Its tools are not offered." for o in outcomes if isinstance(o, ServerFailed)]
+        notices = [f"{o}. Its tools are not offered." for o in outcomes if isinstance(o, ServerFailed)]
         self.tools, renamed = _offered([s for s in servers if s.error is None])
         notices += renamed
         fresh = [n for n in notices if n not in self._told]

@@ -24,13 +24,6 @@ from tests.mcp_servers.fixtures import alive, server, started
 from tests.mcp_servers.known import KNOWN
 
 
-@pytest.fixture
-def pid_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "pids"
-    folder.mkdir()
-    return folder
-
-
 class Answers:
     """An approver that answers from a list and records what it was asked."""
 
@@ -139,7 +132,7 @@ async def test_server_that_never_answers_on_start_times_out(api, history):
     began = time.monotonic()
     events = await run(api, history, [mute])
     assert [e.text for e in events if isinstance(e, ToolNotice)] == [
-        "The tool server 'mute' did not start within 1 s Its tools are not offered."]
+        "The tool server 'mute' did not start within 1 s. Its tools are not offered."]
     assert "tools" not in api.requests[0].body
     assert time.monotonic() - began < 10
 
@@ -239,3 +232,15 @@ async def test_cancel_during_approval_keeps_the_history_sendable(api, history, p
     results = {b["tool_use_id"]: b for b in sent[2]["content"] if b["type"] == "tool_result"}
     assert results["toolu_1"]["content"] == KNOWN
     assert results["toolu_2"]["is_error"] is True and "interrupted" in results["toolu_2"]["content"]
+
+
+async def test_closing_while_a_server_starts_leaves_no_process(pid_dir):
+    code = f"import os, time; open({str(pid_dir / 'slow')!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    tools = ToolManager(Settings(mcp_servers=(McpServer("slow", sys.executable, ("-c", code)),)))
+    starting = asyncio.ensure_future(tools.prepare())
+    while not (pid_dir / "slow").exists():
+        await asyncio.sleep(0.05)
+    await tools.aclose()
+    assert_all_exited(pid_dir, 1)
+    [notice] = await starting
+    assert notice.startswith("The tool server 'slow' could not start")

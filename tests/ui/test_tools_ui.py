@@ -6,7 +6,6 @@ A real MCP stdio server (``tests/mcp_servers/known.py``) and the loopback API th
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -18,13 +17,6 @@ from tests.core._streams import stream_reply, text_reply, tool_reply
 from tests.mcp_servers.fixtures import alive, server, started
 from tests.mcp_servers.known import KNOWN
 from tests.ui.uihelpers import NotificationLog, assistants, idle, plain, ready, send, users, wait_for
-
-
-@pytest.fixture
-def pid_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "pids"
-    folder.mkdir()
-    return folder
 
 
 @pytest.fixture
