@@ -13,6 +13,7 @@ from claude_textual.ui.messages import ApprovalRequest
 from claude_textual.ui.screens.approval import ApprovalScreen
 from claude_textual.ui.screens.chat import ChatScreen
 from claude_textual.ui.widgets.blocks import ToolView
+from claude_textual.ui.widgets.status_bar import StatusBar
 from tests.core._streams import stream_reply, text_reply, tool_reply
 from tests.mcp_servers.fixtures import alive, server, started
 from tests.mcp_servers.known import KNOWN
@@ -21,8 +22,8 @@ from tests.ui.uihelpers import NotificationLog, assistants, idle, plain, ready, 
 
 @pytest.fixture
 def tool_app(make_app, settings, pid_dir):
-    def factory(**options):
-        configured = replace(settings, mcp_servers=(server("known", "known", pid_dir),), **options)
+    def factory(module: str = "known", **options):
+        configured = replace(settings, mcp_servers=(server(module, module, pid_dir),), **options)
         return make_app(settings=configured)
 
     return factory
@@ -134,3 +135,21 @@ async def test_pre_approved_tools_run_without_asking(api, tool_app):
         await wait_for(pilot, lambda: len(assistants(app)) == 2 and idle(app), timeout=30, what="the answer")
         assert not log.requests
     assert api.requests[1].body["messages"][-1]["content"][0]["content"] == KNOWN
+
+
+async def test_escape_stops_a_running_call(api, tool_app, pid_dir):
+    api.then(tool_reply(("toolu_1", "wait_forever", {})))
+    app = tool_app("hanging", allow_tools=("hanging",))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send(pilot, "wait")
+        status = app.screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: status.state.startswith("running wait_forever"), timeout=30,
+                       what="the call to run")
+        [view] = tool_views(app)
+        assert view.title == "Tool call: wait_forever · running…"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: idle(app), timeout=5, what="the turn to stop")
+        assert len(api.requests) == 1 and isinstance(app.screen, ChatScreen)
+        assert view.title == "Tool call: wait_forever · stopped"
+    assert not [pid for pid in started(pid_dir) if alive(pid)]

@@ -30,6 +30,7 @@ from claude_textual.ui.messages import (
     HistoryOpened,
     TurnUpdate,
 )
+from claude_textual.ui.widgets.blocks import ToolView
 from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
 from claude_textual.ui.widgets.message import AssistantMessage
 from claude_textual.ui.widgets.message_pane import WINDOW, MessagePane
@@ -401,6 +402,9 @@ class ChatScreen(Screen):
         if event.worker is not self.turn_worker:
             return
         if event.state == WorkerState.CANCELLED and self.turn and self.turn.reply:
+            for tool in self.query(ToolView).results():
+                if tool.state == "running…":
+                    tool.set_state("stopped")
             await self.reply_closed(self.turn.reply, None)
         elif event.state == WorkerState.ERROR:
             self.query_one(StatusBar).state = ""

@@ -391,9 +391,11 @@ class ToolView(PanelView):
         super().__init__(f"{label}: {block.get('name', '?')}", body, collapsed=False, classes="tool-block")
         self.label = f"{label}: {block.get('name', '?')}"
         self.tool_use_id = block.get("id")
+        self.state = ""
 
     def set_state(self, state: str) -> None:
-        """How the call is going, after its name: "running…", "done", "failed", "not run"."""
+        """How the call is going, after its name: "running…", "done", "failed", "not run", "stopped"."""
+        self.state = state
         self.title = escape(inert(f"{self.label} · {state}"))
 
     def feed(self, kind: str, text: str) -> None:
