@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claude_textual import __version__
-from claude_textual.config import default_config_path, default_db_path, load_settings, write_private
+from claude_textual.config import Settings, default_config_path, default_db_path, load_settings, write_private
 
 if TYPE_CHECKING:
     from claude_textual.store.history import History
@@ -29,6 +30,13 @@ def _paths(suppress: bool) -> argparse.ArgumentParser:
     return parser
 
 
+def _names(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected tool or server names separated by commas")
+    return names
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claude-textual", description="A terminal app for Claude.", parents=[_paths(False)]
@@ -38,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--prompt", help="send this prompt as soon as the app is up")
     parser.add_argument("--resume", metavar="ID|last", help="open a conversation: its id, an id prefix, or 'last'")
     parser.add_argument("--demo", action="store_true", help="use the built-in offline demo backend")
+    parser.add_argument("--allow-tools", type=_names, action="extend", default=[], metavar="NAME[,NAME...]",
+                        help="run these MCP tools (a tool name, or a server name for all its tools) without asking")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     export = sub.add_parser("export", help="print a conversation", parents=[_paths(True)])
     export.add_argument("id", nargs="?", help="conversation id or unique prefix")
@@ -145,6 +155,14 @@ def _export(args: argparse.Namespace, db: Path) -> int:
     return 0
 
 
+def app_settings(args: argparse.Namespace) -> Settings:
+    """The config file's settings, with what the command line adds (``--allow-tools``)."""
+    settings = load_settings(args.config or default_config_path())
+    if args.allow_tools:
+        settings = replace(settings, allow_tools=(*settings.allow_tools, *args.allow_tools))
+    return settings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -172,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from claude_textual.core.client import api_key_from_env
 
-    settings = load_settings(args.config or default_config_path())
+    settings = app_settings(args)
     api_key = api_key_from_env()
     import os
 

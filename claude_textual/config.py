@@ -7,11 +7,14 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 
 APP_NAME = "claude-textual"
 DEFAULT_MODEL = "claude-sonnet-4-6"
 THINKING_MODES = ("off", "adaptive", "enabled")
+TOOL_TIMEOUT = 60.0
+START_TIMEOUT = 30.0
 
 
 def private_dir(path: Path) -> Path:
@@ -84,6 +87,10 @@ class Settings:
     max_retries: int = 2
     retry_cap: float = 30.0
     title_length: int = 60
+    max_tool_rounds: int = 20
+    allow_tools: tuple[str, ...] = ()
+    """Tools (or servers, for all their tools) that run without asking."""
+    mcp_servers: tuple[McpServer, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def thinking_param(self) -> dict | None:
@@ -95,7 +102,24 @@ class Settings:
         return None
 
 
-_KEYS = {f.name: f.type for f in fields(Settings) if f.name != "warnings"}
+@dataclass(frozen=True)
+class McpServer:
+    """One ``[mcp_servers.NAME]`` table: a stdio MCP server started when a turn first needs tools."""
+
+    name: str
+    command: str
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    timeout: float = TOOL_TIMEOUT
+    """Seconds a tool call may take."""
+    start_timeout: float = START_TIMEOUT
+    """Seconds to start the server and list its tools."""
+    allow: bool = False
+    """Run its tools without asking."""
+
+
+_TABLES = {"allow_tools", "mcp_servers"}
+_KEYS = {f.name: f.type for f in fields(Settings) if f.name != "warnings" and f.name not in _TABLES}
 _TYPES = {"str": str, "int": int, "float": (int, float)}
 
 
@@ -117,8 +141,17 @@ def parse_settings(text: str, source: str = "config.toml") -> Settings:
     values: dict = {}
     for key, value in data.items():
         where = f"{source}:{_line_of(text, key) or '?'}"
+        if key == "mcp_servers":
+            values[key] = _mcp_servers(value, text, source, warnings)
+            continue
+        if key == "allow_tools":
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                values[key] = tuple(value)
+            else:
+                warnings.append(f"{where}: 'allow_tools' should be a list of strings; ignored")
+            continue
         if key not in _KEYS:
-            if not isinstance(value, dict):  # tables belong to later features (e.g. mcp_servers)
+            if not isinstance(value, dict):  # tables belong to later features
                 warnings.append(f"{where}: unknown key {key!r} ignored")
             continue
         expected = _TYPES[_KEYS[key]]
@@ -142,7 +175,61 @@ def parse_settings(text: str, source: str = "config.toml") -> Settings:
     if settings.retry_cap < 0:
         warnings.append(f"{source}: 'retry_cap' must be 0 or more; using 30")
         settings = replace(settings, retry_cap=30.0)
+    if settings.max_tool_rounds < 1:
+        warnings.append(f"{source}: 'max_tool_rounds' must be positive; using 20")
+        settings = replace(settings, max_tool_rounds=20)
     return replace(settings, warnings=tuple(warnings))
+
+
+def _table_line(text: str, name: str, key: str | None = None) -> int | str:
+    """The line of ``[mcp_servers.NAME]`` (or of ``key`` inside it), or '?'."""
+    header = re.compile(rf"^\s*\[\s*mcp_servers\s*\.\s*[\"']?{re.escape(name)}[\"']?\s*\]")
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines, 1) if header.match(line)), None)
+    if start is None or key is None:
+        return start or "?"
+    end = next((n for n in range(start, len(lines)) if lines[n].lstrip().startswith("[")), len(lines))
+    found = _line_of("\n".join(lines[start:end]), key)
+    return start + found if found else start
+
+
+def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> tuple[McpServer, ...]:
+    """Each valid ``[mcp_servers.NAME]`` table; a broken one is skipped with a warning naming its key."""
+    if not isinstance(value, dict):
+        warnings.append(f"{source}:{_line_of(text, 'mcp_servers') or '?'}: 'mcp_servers' should be a table; ignored")
+        return ()
+    def skip(name: str, key: str | None, why: str) -> None:
+        where = f"{source}:{_table_line(text, name, key)}"
+        warnings.append(f"{where}: mcp_servers.{name}{f'.{key}' if key else ''} {why}; server {name!r} skipped")
+
+    servers = []
+    for name, table in value.items():
+        problem = partial(skip, name)
+        if not isinstance(table, dict):
+            problem(None, "should be a table")
+            continue
+        unknown = sorted(set(table) - {"command", "args", "env", "timeout", "start_timeout", "allow"})
+        if unknown:
+            warnings.append(f"{source}:{_table_line(text, name, unknown[0])}: mcp_servers.{name}: unknown key(s) "
+                            f"{', '.join(map(repr, unknown))} ignored")
+        command, args, env = table.get("command"), table.get("args", []), table.get("env", {})
+        timeouts = {k: table[k] for k in ("timeout", "start_timeout") if k in table}
+        if not isinstance(command, str) or not command:
+            problem("command", "is required and must be a string")
+        elif not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            problem("args", "must be a list of strings")
+        elif not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+            problem("env", "must be a table of strings")
+        elif bad := next((k for k, v in timeouts.items()
+                          if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0), None):
+            problem(bad, "must be a positive number of seconds")
+        elif not isinstance(table.get("allow", False), bool):
+            problem("allow", "must be true or false")
+        else:
+            servers.append(McpServer(name, command, tuple(args), tuple(env.items()),
+                                     **{k: float(v) for k, v in timeouts.items()},
+                                     allow=table.get("allow", False)))
+    return tuple(servers)
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -81,3 +81,11 @@ def make_app(api: ScriptedAPI, settings: Settings, db_path: Path):
                                                                        if k != "settings"})
 
     return factory
+
+
+@pytest.fixture
+def pid_dir(tmp_path: Path) -> Path:
+    """Where the MCP test servers a test starts record their process ids (see tests/mcp_servers)."""
+    folder = tmp_path / "pids"
+    folder.mkdir()
+    return folder

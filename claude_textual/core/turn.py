@@ -9,6 +9,10 @@ connection) is retried up to ``settings.max_retries`` times. The wait is the API
 or 1 s, 2 s, 4 s…, never more than ``settings.retry_cap``, and the turn reports it second by second
 (:class:`Waiting`) so it can be shown and cancelled; a ``retry-after`` beyond the cap fails at once.
 All attempts share one reply row; each failed attempt is listed in its ``extra["attempts"]``.
+
+With a :class:`~claude_textual.core.tools.ToolManager`, its tools are offered and each tool call is
+approved (unless pre-approved), run and answered, for at most ``settings.max_tool_rounds`` replies;
+without one, every call is answered "unavailable". Results that came in before a cancel are kept.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ from typing import Any
 
 from claude_textual.config import Settings
 from claude_textual.core.client import ApiFailure
-from claude_textual.core.model import Message, Status, Usage, tool_uses, utcnow
-from claude_textual.core.requests import build_params, unavailable_results
+from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
+from claude_textual.core.requests import build_params, tool_result, unavailable_results
 from claude_textual.core.stream import ReplyOutcome, ReplyStream, StreamEvent
+from claude_textual.core.tools import Approver, Decision, ToolManager
 from claude_textual.store.history import History
 
-MAX_TOOL_ROUNDS = 8
+DENIED = "The user denied running the tool {name!r}."
+UNKNOWN = "There is no tool named {name!r} here."
+LIMIT = "Not run: this prompt reached its limit of {rounds} rounds of tool calls (max_tool_rounds)."
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
 RETRY_KINDS = frozenset({"connection", "dropped"})
 HEARTBEAT_SECONDS = 5.0
@@ -75,7 +82,35 @@ class ReplyClosed:
     failure: ApiFailure | None
 
 
-TurnEvent = MessageSaved | ReplyOpened | ReplyEvent | Waiting | ReplyClosed
+@dataclass(frozen=True)
+class ToolStarted:
+    """An approved tool call of reply ``message`` is running on ``server``."""
+
+    message: Message
+    tool_use: Block
+    server: str
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """A tool call of reply ``message`` was answered: ``result`` goes back; ``ran`` is False when it
+    was not run (denied, or no such tool)."""
+
+    message: Message
+    tool_use: Block
+    result: Block
+    ran: bool
+
+
+@dataclass(frozen=True)
+class ToolNotice:
+    """Something about the tools on offer worth telling (a server that failed, a renamed tool)."""
+
+    text: str
+
+
+TurnEvent = (MessageSaved | ReplyOpened | ReplyEvent | Waiting | ReplyClosed | ToolStarted | ToolFinished
+             | ToolNotice)
 
 
 def retryable(outcome: ReplyOutcome) -> bool:
@@ -123,10 +158,12 @@ class Turn:
 
     def __init__(
         self, history: History, conversation_id: str, settings: Settings, client: Any, *, model: str | None = None,
-        connect: Callable[[], Awaitable[Any]] | None = None,
+        connect: Callable[[], Awaitable[Any]] | None = None, tools: ToolManager | None = None,
+        approve: Approver | None = None,
     ) -> None:
         """``client`` is the SDK client; or None with ``connect``, which makes it when the first
-        request is due (after the prompt is saved and shown)."""
+        request is due (after the prompt is saved and shown). ``approve`` is asked before a tool
+        that is not pre-approved runs (without it, only pre-approved tools run)."""
         self.history = history
         self.conversation_id = conversation_id
         self.settings = settings
@@ -137,12 +174,15 @@ class Turn:
         self.not_saved: ApiFailure | None = None
         """Set when a reply could not be saved (its ReplyClosed carries it as the failure)."""
         self.checkpoint_interval = 1.0
+        self.tools = tools
+        self.approve = approve
 
     async def run(self, prompt: Message | None) -> AsyncIterator[TurnEvent]:
         """Store ``prompt`` (None: answer the history as it stands) and stream replies."""
         if prompt is not None:
             yield MessageSaved(self.history.add_message(self.conversation_id, prompt))
-        for _ in range(MAX_TOOL_ROUNDS):
+        rounds = self.settings.max_tool_rounds
+        for round_ in range(rounds):
             async with aclosing(self._reply()) as events:  # closing this turn closes the reply too
                 async for event in events:
                     yield event
@@ -151,12 +191,53 @@ class Turn:
                 return
             if self.not_saved is not None:  # the history cannot take the tool results either
                 return
-            results = Message(role="user", content=unavailable_results(reply))
-            yield MessageSaved(self.history.add_message(self.conversation_id, results))
+            results: list[Block] = []
+            if round_ == rounds - 1:
+                results = [tool_result(use, LIMIT.format(rounds=rounds), is_error=True) for use in tool_uses(reply)]
+                yield ToolNotice(f"Claude still asked for tools after {rounds} rounds; they were not run "
+                                 "(max_tool_rounds).")
+            elif self.tools is None:
+                results = unavailable_results(reply)
+            else:
+                try:
+                    async with aclosing(self._answer(reply, results)) as answers:
+                        async for event in answers:
+                            yield event
+                except BaseException:  # stopped: what ran is kept, the rest goes back as interrupted
+                    if results:
+                        self.history.add_message(self.conversation_id, Message(role="user", content=results))
+                    raise
+            yield MessageSaved(self.history.add_message(self.conversation_id, Message(role="user", content=results)))
+
+    async def _answer(self, reply: Message, results: list[Block]) -> AsyncIterator[TurnEvent]:
+        """Approve and run each tool call of ``reply`` in turn, appending its result to ``results``."""
+        assert self.tools is not None
+        for use in tool_uses(reply):
+            tool, ran = self.tools.tools.get(use.get("name", "")), False
+            if tool is None:
+                result = tool_result(use, UNKNOWN.format(name=use.get("name")), is_error=True)
+            else:
+                decision = Decision.ONCE
+                if not self.tools.approved(self.conversation_id, tool):
+                    decision = await self.approve(use, tool.server) if self.approve else Decision.DENY
+                if decision is Decision.CONVERSATION:
+                    self.tools.grant(self.conversation_id, tool)
+                if decision is Decision.DENY:
+                    result = tool_result(use, DENIED.format(name=tool.name), is_error=True)
+                else:
+                    yield ToolStarted(reply, use, tool.server)
+                    result, ran = await self.tools.call(tool, use), True
+            results.append(result)
+            yield ToolFinished(reply, use, result, ran)
 
     async def _reply(self) -> AsyncIterator[TurnEvent]:
+        notices = await self.tools.prepare() if self.tools is not None else []
+        for notice in notices:
+            yield ToolNotice(notice)
         history = self.history.load_messages(self.conversation_id)
         params = build_params(history, self.settings, model=self.model)
+        if self.tools is not None and self.tools.tools:
+            params["tools"] = self.tools.definitions()
         reply = self.history.add_message(
             self.conversation_id, Message(role="assistant", content=[], model=self.model, status=Status.STREAMING)
         )

@@ -14,6 +14,7 @@ from claude_textual.ui.screens.chat import ChatScreen
 
 if TYPE_CHECKING:
     from claude_textual.core.loopback import LoopbackServer
+    from claude_textual.core.tools import ToolManager
 
 
 class ClaudeApp(App):
@@ -48,6 +49,7 @@ class ClaudeApp(App):
         self._client: Any = None
         self._client_lock = threading.Lock()
         self._demo_server: LoopbackServer | None = None
+        self._tools: ToolManager | None = None
 
     def on_mount(self) -> None:
         # Start-up made many long-lived objects: keep the collector from rescanning them on every
@@ -76,6 +78,17 @@ class ClaudeApp(App):
                 gc.freeze()
             return self._client
 
+    def tools(self) -> ToolManager | None:
+        """The MCP tool servers, made on first use (their processes start when a turn needs them);
+        None when none is configured."""
+        if self._tools is None and self.settings.mcp_servers:
+            from claude_textual.core.tools import ToolManager
+
+            self._tools = ToolManager(self.settings)
+        return self._tools
+
     async def on_unmount(self) -> None:
+        if self._tools is not None:
+            await self._tools.aclose()
         if self._demo_server is not None:
             self._demo_server.stop()

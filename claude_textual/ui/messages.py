@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from claude_textual.core.model import Conversation
+    from claude_textual.core.model import Block, Conversation
+    from claude_textual.core.tools import Decision
     from claude_textual.core.turn import ReplyEvent, TurnEvent
     from claude_textual.store.history import History
 
@@ -44,6 +45,18 @@ class TurnUpdate(Message):
     def __init__(self, event: TurnEvent) -> None:
         super().__init__()
         self.event = event
+
+
+class ApprovalRequest(Message):
+    """The turn asks whether a tool may run; the handler resolves ``future`` with the answer."""
+
+    bubble = False
+
+    def __init__(self, tool_use: Block, server: str, future: asyncio.Future[Decision]) -> None:
+        super().__init__()
+        self.tool_use = tool_use
+        self.server = server
+        self.future = future
 
 
 BUSY = 0.01

@@ -11,6 +11,7 @@ CORE_MODULES = [
     "claude_textual.core.turn",
     "claude_textual.core.requests",
     "claude_textual.core.branches",
+    "claude_textual.core.tools",
     "claude_textual.store.history",
     "claude_textual.transcripts.export",
 ]
@@ -33,9 +34,11 @@ def test_core_store_and_export_import_neither_textual_nor_the_sdk():
     assert "claude_textual" in loaded
     assert "textual" not in loaded
     assert "anthropic" not in loaded
+    assert "mcp" not in loaded  # imported when a configured server first starts
 
 
 def test_ui_app_does_not_import_the_sdk():
     loaded = loaded_after_import("claude_textual.ui.app")
     assert "textual" in loaded
     assert "anthropic" not in loaded
+    assert "mcp" not in loaded

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -19,15 +20,17 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.worker import Worker, WorkerState
 
-from claude_textual.core.model import Message, SearchHit, Status, user_text_message
+from claude_textual.core.model import Block, Message, SearchHit, Status, user_text_message
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.messages import (
+    ApprovalRequest,
     ConversationsLoaded,
     DeltaBatcher,
     HistoryFailed,
     HistoryOpened,
     TurnUpdate,
 )
+from claude_textual.ui.widgets.blocks import ToolView
 from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
 from claude_textual.ui.widgets.message import AssistantMessage
 from claude_textual.ui.widgets.message_pane import WINDOW, MessagePane
@@ -35,6 +38,7 @@ from claude_textual.ui.widgets.prompt import PromptBox
 from claude_textual.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from claude_textual.core.tools import Decision
     from claude_textual.core.turn import Turn
     from claude_textual.store.history import History
     from claude_textual.ui.app import ClaudeApp
@@ -150,11 +154,18 @@ class ChatScreen(Screen):
     async def run_turn(self, turn: Turn, prompt: Message | None) -> None:
         batcher = DeltaBatcher(self.post_message)  # streamed pieces merged: one message per SSE event is costly
         try:
-            async for event in turn.run(prompt):
-                batcher.add(event)
-                await batcher.pace()
+            async with aclosing(turn.run(prompt)) as events:  # a cancel closes the turn here and now
+                async for event in events:
+                    batcher.add(event)
+                    await batcher.pace()
         finally:
             batcher.flush()
+
+    async def ask_approval(self, tool_use: Block, server: str) -> Decision:
+        """The turn worker's approver: the handler below asks; cancelling the turn withdraws the question."""
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        self.post_message(ApprovalRequest(tool_use, server, future))
+        return await future
 
     # ---- handlers: history and list --------------------------------------------------------------
     async def on_history_opened(self, message: HistoryOpened) -> None:
@@ -317,6 +328,29 @@ class ChatScreen(Screen):
             self.on_message_pane_copy_text(MessagePane.CopyText(message.blocks[index].code, "code block"))
 
     # ---- handlers: the running turn --------------------------------------------------------------
+    def on_approval_request(self, request: ApprovalRequest) -> None:
+        """Ask with a modal; Esc there denies and stops the turn. A turn stopped meanwhile takes the modal away."""
+        from claude_textual.ui.screens.approval import ApprovalScreen
+
+        future = request.future
+        if future.done():
+            return
+        modal = ApprovalScreen(request.tool_use, request.server)
+
+        def answered(decision: Decision | None) -> None:
+            if decision is None:
+                self.action_cancel()
+            elif not future.done():
+                future.set_result(decision)
+
+        def withdrawn(_: asyncio.Future[Decision]) -> None:
+            if future.cancelled() and self.app.screen is modal:
+                self.app.pop_screen()
+
+        future.add_done_callback(withdrawn)
+        self.app.push_screen(modal, answered)
+        self.query_one(StatusBar).state = "waiting for your approval…"
+
     @on(PromptBox.Submitted)
     async def prompt_submitted(self, event: PromptBox.Submitted) -> None:
         prompt = self.query_one(PromptBox)
@@ -366,6 +400,18 @@ class ChatScreen(Screen):
                 view.set_model(item.model)
         elif isinstance(event, turn.ReplyClosed):
             await self.reply_closed(event.message, event.failure)
+        elif isinstance(event, turn.ToolStarted | turn.ToolFinished):
+            view = pane.reply(event.message.id)
+            if isinstance(event, turn.ToolStarted):
+                state = "running…"
+                status.state = inert(f"running {event.tool_use.get('name')} ({event.server})… · Esc stops")
+            else:
+                state = ("failed" if event.result.get("is_error") else "done") if event.ran else "not run"
+                status.state = ""
+            if view is not None:
+                view.tool_state(event.tool_use["id"], state)
+        elif isinstance(event, turn.ToolNotice):
+            self.say(event.text, title="Tools", severity="warning", timeout=10)
 
     async def reply_closed(self, message: Message, failure: object | None) -> None:
         view = self.query_one(MessagePane).reply(message.id)
@@ -398,6 +444,9 @@ class ChatScreen(Screen):
         if event.worker is not self.turn_worker:
             return
         if event.state == WorkerState.CANCELLED and self.turn and self.turn.reply:
+            for tool in self.query(ToolView).results():
+                if tool.state == "running…":
+                    tool.set_state("stopped")
             await self.reply_closed(self.turn.reply, None)
         elif event.state == WorkerState.ERROR:
             self.query_one(StatusBar).state = ""
@@ -455,7 +504,8 @@ class ChatScreen(Screen):
 
         assert self.history is not None and self.conversation_id is not None
         return Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model,
-                    connect=lambda: asyncio.to_thread(self.app.client))
+                    connect=lambda: asyncio.to_thread(self.app.client), tools=self.app.tools(),
+                    approve=self.ask_approval)
 
     async def open_conversation(self, conversation_id: str, *, at_seq: int | None = None,
                                 force: bool = False) -> None:

@@ -498,6 +498,14 @@ class ToolView(PanelView):
         label = "Server tool" if block.get("type") == "server_tool_use" else "Tool call"
         body = "" if streaming else pretty_json(block.get("input", {}))
         super().__init__(f"{label}: {block.get('name', '?')}", body, collapsed=False, classes="tool-block")
+        self.label = f"{label}: {block.get('name', '?')}"
+        self.tool_use_id = block.get("id")
+        self.state = ""
+
+    def set_state(self, state: str) -> None:
+        """How the call is going, after its name: "running…", "done", "failed", "not run", "stopped"."""
+        self.state = state
+        self.title = escape(inert(f"{self.label} · {state}"))
 
     def feed(self, kind: str, text: str) -> None:
         if kind == "input_json_delta":

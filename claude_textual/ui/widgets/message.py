@@ -11,7 +11,7 @@ from textual.widgets import Static
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.widgets.blocks import Coalescing, Growing, block_view
+from claude_textual.ui.widgets.blocks import Coalescing, Growing, ToolView, block_view
 
 
 def usage_line(message: Message) -> str:
@@ -143,6 +143,12 @@ class AssistantMessage(Growing, Vertical):
                 await self.start_block(index, block)
             await self.stop_block(index, block)
         self._show_state(failure)
+
+    def tool_state(self, tool_use_id: str, state: str) -> None:
+        """Show in a tool call's panel title how it is going (see :meth:`ToolView.set_state`)."""
+        for view in self._views.values():
+            if isinstance(view, ToolView) and view.tool_use_id == tool_use_id:
+                view.set_state(state)
 
     def set_retryable(self, retryable: bool) -> None:
         """Say (or stop saying) in the footer that Ctrl+R retries this reply."""

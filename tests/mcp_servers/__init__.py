@@ -1,0 +1,1 @@
+"""Small MCP stdio servers the tests start as real processes (``python -m tests.mcp_servers.NAME``)."""
