@@ -81,3 +81,11 @@ def make_app(api: ScriptedAPI, settings: Settings, db_path: Path):
                                                                        if k != "settings"})
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own cache directory (the model list is cached there), never the user's."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("CLAUDE_TEXTUAL_CACHE", str(path))
+    return path
