@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,14 +53,16 @@ class Fit:
     input_tokens: int | None = None
 
 
-async def check_fit(client: Any, params: dict[str, Any], window: int) -> Fit:
-    """Count the request ``params`` (as ``build_params`` made it) and compare it with ``window``.
+async def check_fit(connect: Callable[[], Awaitable[Any]], params: dict[str, Any], window: int) -> Fit:
+    """Count the request ``params`` (as ``build_params`` made it), through the client ``connect`` makes,
+    and compare it with ``window``.
 
     It fits when its input and ``max_tokens`` together fit the window. When counting fails the request
     is taken to fit, with a note saying it was not counted.
     """
     request = {key: params[key] for key in _COUNTED if key in params}
     try:
+        client = await connect()
         counted = (await client.messages.count_tokens(**request)).input_tokens
     except Exception as exc:
         from claude_textual.core.client import describe_error

@@ -106,8 +106,7 @@ PARAMS = {"model": "claude-test", "max_tokens": 1000, "stream": True,
 
 
 def count(api, window):
-    client = make_client(Settings(timeout=10.0), api_key="sk-test", base_url=api.url)
-    return asyncio.run(check_fit(client, PARAMS, window))
+    return asyncio.run(check_fit(client_for(api), PARAMS, window))
 
 
 def test_count_tokens_gets_the_request_without_max_tokens(api):
