@@ -84,7 +84,7 @@ async def test_pick_model_and_options_then_the_next_request_carries_them(api, ma
         await send_and_wait(pilot, "second")
         assert sent(api.requests[-1]) == EXPECTED
         assert [m["role"] for m in api.requests[-1].body["messages"]] == ["user", "assistant", "user"]
-        assert "model" not in api.requests[0].body.get("output_config", {}) and "tools" not in api.requests[0].body
+        assert "output_config" not in api.requests[0].body and "tools" not in api.requests[0].body  # before
         conversation_id = app.screen.conversation_id
 
     # later, in a new app: reopening the conversation keeps them
