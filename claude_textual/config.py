@@ -6,15 +6,21 @@ import contextlib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 APP_NAME = "claude-textual"
 DEFAULT_MODEL = "claude-sonnet-4-6"
 THINKING_MODES = ("off", "adaptive", "enabled")
 TOOL_TIMEOUT = 60.0
 START_TIMEOUT = 30.0
+EFFORTS = ("", "low", "medium", "high", "xhigh", "max")
+"""``output_config.effort``; "" sends none (the API's default)."""
+THINKING_DISPLAYS = ("", "summarized", "omitted")
+"""``thinking.display``; "" sends none (the model's default)."""
 
 
 def private_dir(path: Path) -> Path:
@@ -65,6 +71,15 @@ def default_db_path() -> Path:
     return Path(env).expanduser() if env else data_dir() / "history.db"
 
 
+def cache_dir() -> Path:
+    env = os.environ.get("CLAUDE_TEXTUAL_CACHE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME))
+
+
 def default_config_path() -> Path:
     env = os.environ.get("CLAUDE_TEXTUAL_CONFIG")
     if env:
@@ -83,6 +98,12 @@ class Settings:
     thinking: str = "adaptive"
     thinking_budget: int = 4000
     system: str = ""
+    effort: str = ""
+    thinking_display: str = ""
+    show_thinking: bool = True
+    web_search: bool = False
+    web_fetch: bool = False
+    code_execution: bool = False
     timeout: float = 600.0
     max_retries: int = 2
     retry_cap: float = 30.0
@@ -96,11 +117,29 @@ class Settings:
     def thinking_param(self) -> dict | None:
         """The ``thinking`` request parameter, or None when thinking is off."""
         if self.thinking == "adaptive":
-            return {"type": "adaptive"}
-        if self.thinking == "enabled":
-            return {"type": "enabled", "budget_tokens": self.thinking_budget}
-        return None
+            param: dict = {"type": "adaptive"}
+        elif self.thinking == "enabled":
+            param = {"type": "enabled", "budget_tokens": self.thinking_budget}
+        else:
+            return None
+        if self.thinking_display:
+            param["display"] = self.thinking_display
+        return param
 
+    def with_options(self, options: Mapping[str, Any]) -> Settings:
+        """These settings with a conversation's own ``options`` laid over them; stored keys that are
+        unknown, or values no longer valid, are skipped (the setting keeps its value here)."""
+        valid = {k: v for k, v in options.items() if k in OPTION_KEYS and value_problem(k, v) is None}
+        return replace(self, **valid)
+
+    def options(self) -> dict[str, Any]:
+        """The settings a conversation may hold as its own, as ``with_options`` takes them."""
+        return {key: getattr(self, key) for key in OPTION_KEYS}
+
+
+OPTION_KEYS = ("model", "system", "max_tokens", "thinking", "thinking_budget", "effort", "thinking_display",
+               "show_thinking", "web_search", "web_fetch", "code_execution")
+"""The settings each conversation may set for itself (``Conversation.options``)."""
 
 @dataclass(frozen=True)
 class McpServer:
@@ -120,7 +159,25 @@ class McpServer:
 
 _TABLES = {"allow_tools", "mcp_servers"}
 _KEYS = {f.name: f.type for f in fields(Settings) if f.name != "warnings" and f.name not in _TABLES}
-_TYPES = {"str": str, "int": int, "float": (int, float)}
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool}
+_CHOICES = {"thinking": THINKING_MODES, "effort": EFFORTS, "thinking_display": THINKING_DISPLAYS}
+_MINIMUMS = {"max_tokens": 1, "thinking_budget": 1024, "max_retries": 0, "retry_cap": 0, "title_length": 1,
+             "max_tool_rounds": 1}
+
+
+def value_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the setting ``key`` (None when it can), e.g. ``"must be positive"``."""
+    kind = _KEYS[key]
+    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, _TYPES[kind]):
+        return f"should be {kind}, got {value!r}"
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return "must be one of " + ", ".join(choice or '""' for choice in _CHOICES[key])
+    if key == "model" and not value.strip():
+        return "must not be empty"
+    least = _MINIMUMS.get(key)
+    if least is not None and value < least:
+        return {0: "must be 0 or more", 1: "must be positive"}.get(least, f"must be at least {least}")
+    return None
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -139,6 +196,7 @@ def parse_settings(text: str, source: str = "config.toml") -> Settings:
         return Settings(warnings=(f"{source}: invalid TOML ({exc}); using defaults",))
     warnings: list[str] = []
     values: dict = {}
+    defaults = Settings()
     for key, value in data.items():
         where = f"{source}:{_line_of(text, key) or '?'}"
         if key == "mcp_servers":
@@ -154,31 +212,12 @@ def parse_settings(text: str, source: str = "config.toml") -> Settings:
             if not isinstance(value, dict):  # tables belong to later features
                 warnings.append(f"{where}: unknown key {key!r} ignored")
             continue
-        expected = _TYPES[_KEYS[key]]
-        if isinstance(value, bool) or not isinstance(value, expected):
-            warnings.append(f"{where}: {key!r} should be {_KEYS[key]}, got {value!r}; using the default")
+        problem = value_problem(key, value)
+        if problem is not None:
+            warnings.append(f"{where}: {key!r} {problem}; using {getattr(defaults, key)!r}")
             continue
         values[key] = value
-    settings = Settings(**values)
-    if settings.thinking not in THINKING_MODES:
-        warnings.append(
-            f"{source}:{_line_of(text, 'thinking') or '?'}: 'thinking' must be one of "
-            f"{', '.join(THINKING_MODES)}; using 'adaptive'"
-        )
-        settings = replace(settings, thinking="adaptive")
-    if settings.max_tokens < 1:
-        warnings.append(f"{source}: 'max_tokens' must be positive; using 16000")
-        settings = replace(settings, max_tokens=16000)
-    if settings.max_retries < 0:
-        warnings.append(f"{source}: 'max_retries' must be 0 or more; using 2")
-        settings = replace(settings, max_retries=2)
-    if settings.retry_cap < 0:
-        warnings.append(f"{source}: 'retry_cap' must be 0 or more; using 30")
-        settings = replace(settings, retry_cap=30.0)
-    if settings.max_tool_rounds < 1:
-        warnings.append(f"{source}: 'max_tool_rounds' must be positive; using 20")
-        settings = replace(settings, max_tool_rounds=20)
-    return replace(settings, warnings=tuple(warnings))
+    return Settings(**values, warnings=tuple(warnings))
 
 
 def _table_line(text: str, name: str, key: str | None = None) -> int | str:

@@ -89,3 +89,11 @@ def pid_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "pids"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own cache directory (the model list is cached there), never the user's."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("CLAUDE_TEXTUAL_CACHE", str(path))
+    return path

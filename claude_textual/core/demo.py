@@ -1,4 +1,5 @@
-"""The offline demo: a scripted Claude on the loopback server, streaming thinking, Markdown and a tool call."""
+"""The offline demo: a scripted Claude on the loopback server, streaming thinking, Markdown and a tool call;
+it lists models (the demo's and the built-in ones) and counts tokens roughly."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from claude_textual.core.loopback import LoopbackServer, Piece, Reply, sse
+from claude_textual.core.loopback import LoopbackServer, Piece, Reply, model_info, sse
+from claude_textual.core.models import BUILTIN
 
 DEMO_MODEL = "claude-demo"
+DEMO_MODELS = [model_info(DEMO_MODEL, "Offline demo (not Claude)", 200_000)] + [
+    model_info(choice.id, choice.name, choice.context_window or 200_000) for choice in BUILTIN]
 _ids = itertools.count(1)
 
 
@@ -112,4 +116,4 @@ def demo_responder(body: dict[str, Any]) -> Reply:
 
 
 def start_demo_server() -> LoopbackServer:
-    return LoopbackServer(demo_responder).start()
+    return LoopbackServer(demo_responder, models=DEMO_MODELS).start()

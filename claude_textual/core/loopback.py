@@ -2,7 +2,11 @@
 
 A *responder* turns each ``POST /v1/messages`` body into a :class:`Reply`: a status, headers and a
 body given as pieces — bytes to send, a float to pause that many seconds, or :data:`DROP` to cut the
-connection there. Every request is recorded with its headers and JSON body.
+connection there. Every request is recorded with its headers and JSON body (a GET's query as its body).
+
+``GET /v1/models`` pages through ``models`` as the API does (``limit``, ``after_id``, ``before_id``), and
+``POST /v1/messages/count_tokens`` answers with ``counter`` (by default a rough estimate); tests may
+replace either, or set ``models_reply`` to answer the models list with something else (an error).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 DROP = object()
 """A body piece that closes the connection at once, mid-stream."""
@@ -35,8 +40,37 @@ class Reply:
 
     @classmethod
     def error(cls, status: int, err_type: str, message: str, **headers: str) -> Reply:
-        body = json.dumps({"type": "error", "error": {"type": err_type, "message": message}}).encode()
-        return cls(status, [body], {"content-type": "application/json", **headers})
+        return cls.json({"type": "error", "error": {"type": err_type, "message": message}}, status, **headers)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, **headers: str) -> Reply:
+        return cls(status, [json.dumps(data).encode()], {"content-type": "application/json", **headers})
+
+
+def model_info(model_id: str, display_name: str, context_window: int, max_tokens: int = 64000) -> dict[str, Any]:
+    """One ``ModelInfo`` as ``GET /v1/models`` lists it."""
+    return {"type": "model", "id": model_id, "display_name": display_name, "created_at": "2025-01-01T00:00:00Z",
+            "lifecycle": "active", "max_input_tokens": context_window, "max_tokens": max_tokens}
+
+
+def models_page(models: list[dict[str, Any]], query: dict[str, str]) -> Reply:
+    """One page of ``models`` for ``GET /v1/models?limit=&after_id=&before_id=``."""
+    ids = [m["id"] for m in models]
+    limit = int(query.get("limit") or 20)
+    start, end = 0, len(models)
+    if query.get("after_id") in ids:
+        start = ids.index(query["after_id"]) + 1
+    if query.get("before_id") in ids:
+        end = ids.index(query["before_id"])
+        start = max(start, end - limit)
+    page = models[start:min(end, start + limit)]
+    return Reply.json({"data": page, "has_more": start + len(page) < end,
+                       "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None})
+
+
+def estimate_tokens(body: dict[str, Any]) -> Reply:
+    """``count_tokens`` answered with about four characters a token."""
+    return Reply.json({"input_tokens": max(1, len(json.dumps(body)) // 4)})
 
 
 @dataclass
@@ -56,6 +90,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep the terminal clean
         pass
 
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query))
+        self.server.requests.append(Recorded(self.path, dict(self.headers.items()), query))
+        server = self.server
+        if not url.path.endswith("/v1/models"):
+            self._send(Reply.error(404, "not_found_error", f"no route {self.path}"))
+        else:
+            self._send(server.models_reply or models_page(server.models, query))
+
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -64,10 +108,13 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = {}
         self.server.requests.append(Recorded(self.path, dict(self.headers.items()), body))
-        if not self.path.split("?")[0].endswith("/v1/messages"):
-            reply = Reply.error(404, "not_found_error", f"no route {self.path}")
-        else:
+        route = urlsplit(self.path).path
+        if route.endswith("/v1/messages"):
             reply = self.server.responder(body)
+        elif route.endswith("/v1/messages/count_tokens"):
+            reply = self.server.counter(body)
+        else:
+            reply = Reply.error(404, "not_found_error", f"no route {self.path}")
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
@@ -104,9 +151,13 @@ class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, responder: Responder, port: int = 0) -> None:
+    def __init__(self, responder: Responder, port: int = 0, *, models: list[dict[str, Any]] | None = None,
+                 counter: Responder = estimate_tokens) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.responder = responder
+        self.models: list[dict[str, Any]] = list(models or [])
+        self.models_reply: Reply | None = None
+        self.counter = counter
         self.requests: list[Recorded] = []
         self._thread: threading.Thread | None = None
 

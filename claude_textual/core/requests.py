@@ -16,6 +16,14 @@ from claude_textual.core.model import Block, Message
 # Fields the API adds to response blocks that it does not take back in a request.
 _RESPONSE_ONLY = {"caller", "parsed_output"}
 
+SERVER_TOOLS = {
+    "web_search": {"type": "web_search_20250305", "name": "web_search"},
+    "web_fetch": {"type": "web_fetch_20250910", "name": "web_fetch"},
+    "code_execution": {"type": "code_execution_20250825", "name": "code_execution"},
+}
+"""The API-run tools a conversation can switch on (setting name -> tool definition). These versions are
+in the SDK's generally available ``ToolUnionParam``: no beta header."""
+
 UNAVAILABLE = "This client does not run tools yet, so the tool {name!r} could not be run."
 NOT_RUN = "The reply was interrupted before the tool {name!r} could run."
 
@@ -81,6 +89,11 @@ def build_messages(history: list[Message]) -> list[dict[str, Any]]:
     return turns
 
 
+def server_tools(settings: Settings) -> list[dict[str, Any]]:
+    """Definitions of the server tools ``settings`` switch on."""
+    return [dict(tool) for key, tool in SERVER_TOOLS.items() if getattr(settings, key)]
+
+
 def build_params(
     history: list[Message], settings: Settings, *, model: str | None = None, system: str | None = None
 ) -> dict[str, Any]:
@@ -98,4 +111,9 @@ def build_params(
         params["thinking"] = thinking
         if thinking["type"] == "enabled" and settings.max_tokens <= settings.thinking_budget:
             params["max_tokens"] = settings.thinking_budget + 1024
+    if settings.effort:
+        params["output_config"] = {"effort": settings.effort}
+    tools = server_tools(settings)
+    if tools:
+        params["tools"] = tools
     return params

@@ -237,7 +237,7 @@ class Turn:
         history = self.history.load_messages(self.conversation_id)
         params = build_params(history, self.settings, model=self.model)
         if self.tools is not None and self.tools.tools:
-            params["tools"] = self.tools.definitions()
+            params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
         reply = self.history.add_message(
             self.conversation_id, Message(role="assistant", content=[], model=self.model, status=Status.STREAMING)
         )

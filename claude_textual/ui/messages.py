@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from claude_textual.core.context import Fit
     from claude_textual.core.model import Block, Conversation
     from claude_textual.core.tools import Decision
     from claude_textual.core.turn import ReplyEvent, TurnEvent
@@ -21,6 +22,15 @@ class HistoryOpened(Message):
         super().__init__()
         self.history = history
         self.recovered = recovered
+
+
+class PromptCounted(Message):
+    """A large prompt's request was counted (``messages.count_tokens``) before sending."""
+
+    def __init__(self, text: str, fit: Fit) -> None:
+        super().__init__()
+        self.text = text
+        self.fit = fit
 
 
 class HistoryFailed(Message):

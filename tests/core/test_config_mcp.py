@@ -69,6 +69,6 @@ def test_wrong_shapes_are_warnings_not_crashes():
     assert settings.mcp_servers == () and settings.allow_tools == () and settings.max_tool_rounds == 20
     assert settings.warnings == (
         "cfg.toml:1: 'allow_tools' should be a list of strings; ignored",
+        "cfg.toml:2: 'max_tool_rounds' must be positive; using 20",
         "cfg.toml:3: 'mcp_servers' should be a table; ignored",
-        "cfg.toml: 'max_tool_rounds' must be positive; using 20",
     )

@@ -38,8 +38,8 @@ def omitted_thinking(reply: AssistantMessage) -> None:
 
 
 def web_search(reply: AssistantMessage) -> None:
-    assert [str(t.title) for t in reply.query(ToolView)] == ["Server tool: web_search"] * 2
-    assert [str(r.title) for r in reply.query(ResultView)] == ["Web search tool result"] * 2
+    assert [str(t.title).split(":")[0] for t in reply.query(ToolView)] == ["Web search"] * 2
+    assert [str(r.title) for r in reply.query(ResultView)] == ["Web search: 10 results"] * 2
     assert len(reply.query(TextView)) == 12
     assert reply.query(".citations"), "sources are listed under the text they support"
 

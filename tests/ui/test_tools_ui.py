@@ -43,8 +43,11 @@ class Asked(NotificationLog):
 
 
 async def modal(pilot) -> ApprovalScreen:
-    return await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApprovalScreen) and pilot.app.screen,
-                          timeout=30, what="the approval prompt")
+    def shown():  # pushed, and composed
+        screen = pilot.app.screen
+        return isinstance(screen, ApprovalScreen) and screen.query("#tool-input-json") and screen
+
+    return await wait_for(pilot, shown, timeout=30, what="the approval prompt")
 
 
 def tool_views(app) -> list[ToolView]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from contextlib import aclosing
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.worker import Worker, WorkerState
 
+from claude_textual.core.context import used_tokens, worth_counting
 from claude_textual.core.model import Block, Message, SearchHit, Status, user_text_message
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.messages import (
@@ -28,6 +30,7 @@ from claude_textual.ui.messages import (
     DeltaBatcher,
     HistoryFailed,
     HistoryOpened,
+    PromptCounted,
     TurnUpdate,
 )
 from claude_textual.ui.widgets.blocks import ToolView
@@ -38,6 +41,8 @@ from claude_textual.ui.widgets.prompt import PromptBox
 from claude_textual.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from claude_textual.config import Settings
+    from claude_textual.core.models import Catalogue
     from claude_textual.core.tools import Decision
     from claude_textual.core.turn import Turn
     from claude_textual.store.history import History
@@ -67,6 +72,7 @@ class ChatScreen(Screen):
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+f", "search", "Search"),
         Binding("ctrl+e", "export", "Export", priority=True),  # the TextArea uses ctrl+e (End works there)
+        Binding("ctrl+o", "options", "Settings"),
         Binding("f2", "toggle_list", "List"),
         Binding("slash", "filter", "Filter", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),
@@ -85,6 +91,9 @@ class ChatScreen(Screen):
         self._filter_timer: Timer | None = None
         self._sdk_requested = False
         self._waiting = False  # the running turn is counting down to a retry
+        self.options: dict[str, Any] = {}  # the open (or the next new) conversation's own settings
+        self.used = 0  # context tokens of the open conversation's last reply
+        self.catalogue: Catalogue | None = None  # the model list, once the settings screen fetched it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,7 +109,8 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         status = self.query_one(StatusBar)
-        status.model, status.demo = self.app.model, self.app.demo
+        status.demo = self.app.demo
+        self.show_settings()
         status.state = "opening history…"
         self.query_one(PromptBox).focus()
         self.call_after_refresh(self.open_history)  # the first frame comes first
@@ -362,6 +372,34 @@ class ChatScreen(Screen):
         else:
             prompt.clear()
 
+    @work(exit_on_error=False, exclusive=True, group="count")
+    async def count_first(self, text: str) -> None:
+        """Count the request a large prompt would make (``messages.count_tokens``) before it is sent."""
+        from claude_textual.core.context import check_fit
+        from claude_textual.core.requests import build_params
+
+        settings, history, conversation_id = self.effective(), self.history, self.conversation_id
+        earlier = await asyncio.to_thread(history.load_messages, conversation_id) if history and conversation_id else []
+        params = build_params([*earlier, user_text_message(text)], settings)
+        fit = await check_fit(self.connect, params, self.context_window(settings.model))
+        self.post_message(PromptCounted(text, fit))
+
+    async def on_prompt_counted(self, message: PromptCounted) -> None:
+        self.query_one(StatusBar).state = ""
+        fit = message.fit
+        if not fit.fits:
+            self.say(fit.note, title="Too large for the context window", severity="error", timeout=30)
+            return
+        if fit.note:
+            self.say(fit.note, severity="warning", timeout=10)
+        box = self.query_one(PromptBox)
+        edited = box.editing
+        if await self.send(message.text, counted=True, replacing=edited):
+            if edited is not None:
+                box.end_edit()
+            elif box.full_text().strip() == message.text:
+                box.clear()
+
     async def on_turn_update(self, update: TurnUpdate) -> None:
         from claude_textual.core import stream, turn
 
@@ -423,6 +461,8 @@ class ChatScreen(Screen):
         if message.usage is not None:
             status.total_in += message.usage.count("input_tokens")
             status.total_out += message.usage.count("output_tokens")
+            self.used = used_tokens(message.usage.raw)
+            self.show_settings()
         if getattr(failure, "kind", None) == "store":  # shown, but the history could not take it
             self.say(str(failure), title="Database", severity="error", timeout=30)
             failure = None  # said once
@@ -458,9 +498,10 @@ class ChatScreen(Screen):
     def streaming(self) -> bool:
         return self.turn_worker is not None and self.turn_worker.is_running
 
-    async def send(self, text: str, *, replacing: Message | None = None) -> bool:
+    async def send(self, text: str, *, replacing: Message | None = None, counted: bool = False) -> bool:
         """Start a turn with ``text`` (as a new branch beside the prompt it is ``replacing``, an edit);
-        False (with a notice) when it cannot start now."""
+        False (with a notice) when it cannot start now, or not yet: a prompt that may not fit the
+        context window is counted first (unless ``counted``)."""
         if self.history is None:
             if self.history_error is not None:
                 self.say(f"The history is unavailable, so the prompt was not sent (nothing could be saved). "
@@ -471,13 +512,20 @@ class ChatScreen(Screen):
         if self.streaming():
             self.say("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
             return False
+        settings = self.effective()
+        if not counted and worth_counting(text, self.used, self.context_window(settings.model)):
+            self.query_one(StatusBar).state = "counting the prompt's tokens…"
+            self.count_first(text)
+            return False
         from claude_textual.core.turn import title_from
         from claude_textual.store.engine import StoreError
 
         if self.conversation_id is None:
             title = title_from(text, self.app.settings.title_length)
             try:
-                conversation = self.history.create_conversation(title, self.app.model, self.app.settings.system)
+                conversation = self.history.create_conversation(title, settings.model, settings.system)
+                if self.options:
+                    self.history.set_options(conversation.id, self.options)
             except StoreError as exc:  # a full disk, a lock held too long: the prompt stays in the box
                 self.say(f"The prompt was not sent. {exc}", title="Database", severity="error", timeout=30)
                 return False
@@ -503,9 +551,53 @@ class ChatScreen(Screen):
         from claude_textual.core.turn import Turn
 
         assert self.history is not None and self.conversation_id is not None
-        return Turn(self.history, self.conversation_id, self.app.settings, None, model=self.app.model,
-                    connect=lambda: asyncio.to_thread(self.app.client), tools=self.app.tools(),
-                    approve=self.ask_approval)
+        return Turn(self.history, self.conversation_id, self.effective(), None, connect=self.connect,
+                    tools=self.app.tools(), approve=self.ask_approval)
+
+    async def connect(self) -> Any:
+        """The SDK client, made off the UI thread."""
+        return await asyncio.to_thread(self.app.client)
+
+    # ---- conversation settings ---------------------------------------------------------------------
+    def effective(self) -> Settings:
+        """The open conversation's settings: the app's (with ``--model``) under the conversation's own."""
+        return replace(self.app.settings, model=self.app.model).with_options(self.options)
+
+    def context_window(self, model: str) -> int:
+        from claude_textual.core.models import Catalogue
+
+        return (self.catalogue or Catalogue()).context_window(model)
+
+    def show_settings(self) -> None:
+        """The status bar and the thinking panels follow the open conversation's settings."""
+        settings = self.effective()
+        self.query_one(StatusBar).show_settings(settings, self.used, self.context_window(settings.model))
+        self.query_one(MessagePane).set_class(not settings.show_thinking, "-hide-thinking")
+
+    @work(exit_on_error=False, group="modal")
+    async def action_options(self) -> None:
+        """Ctrl+O: this conversation's settings (a new conversation gets them when it is created)."""
+        from claude_textual.config import cache_dir
+        from claude_textual.ui.screens.options import OptionsScreen
+
+        key = "demo" if self.app.demo else (self.app.base_url or "https://api.anthropic.com")
+        screen = OptionsScreen(self.effective(), self.connect, cache_dir() / "models.json", key)
+        options = await self.app.push_screen_wait(screen)
+        self.catalogue = screen.catalogue or self.catalogue
+        if options is None:
+            self.show_settings()
+            return
+        if self.history is not None and self.conversation_id is not None:
+            from claude_textual.store.engine import StoreError
+
+            try:
+                self.history.set_options(self.conversation_id, options)
+            except StoreError as exc:
+                self.say(f"The settings were not saved. {exc}", title="Database", severity="error", timeout=30)
+                return
+        self.options = options
+        self.show_settings()
+        self.say("Saved: the next request uses these settings.")
 
     async def open_conversation(self, conversation_id: str, *, at_seq: int | None = None,
                                 force: bool = False) -> None:
@@ -529,6 +621,9 @@ class ChatScreen(Screen):
         status = self.query_one(StatusBar)
         status.reply_in = status.reply_out = 0
         status.total_in, status.total_out = self.history.usage_totals(conversation_id)
+        self.options = conversation.options
+        self.used = next((used_tokens(m.usage.raw) for m in reversed(messages) if m.usage is not None), 0)
+        self.show_settings()
 
     def action_cancel(self) -> None:
         """Esc: stop the streaming reply; else leave the editing of an earlier prompt."""
@@ -586,6 +681,8 @@ class ChatScreen(Screen):
         self.sub_title = "New conversation"
         status = self.query_one(StatusBar)
         status.reply_in = status.reply_out = status.total_in = status.total_out = 0
+        self.options, self.used = {}, 0
+        self.show_settings()
         await self.query_one(MessagePane).show([])
         self.query_one(ConversationList).highlighted = None
         self.query_one(PromptBox).focus()

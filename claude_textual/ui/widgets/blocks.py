@@ -10,8 +10,10 @@ import asyncio
 import copy
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.markup import escape
@@ -333,9 +335,9 @@ class TextView(Coalescing, MarkdownLines):
         if self.source != text:
             self.reset(text)
         self.release_reserve()
-        lines = citation_lines(block)
-        if lines and self.parent is not None:
-            await self.parent.mount(Static(lines, classes="citations", markup=False), after=self)
+        sources = citation_text(block)
+        if sources and self.parent is not None:
+            await self.parent.mount(Static(sources, classes="citations", markup=False), after=self)
 
 
 STEP = 8_000
@@ -414,9 +416,9 @@ class StoredText(Static):
         from rich.console import Group
 
         parts: list = [rich_markdown(inert(block.get("text", "")))]
-        sources = citation_lines(block)
+        sources = citation_text(block)
         if sources:
-            parts.append(Text(sources, style="dim"))
+            parts.append(sources)
         super().__init__(Group(*parts), classes="text-block stored")
         self.source = block.get("text", "")
 
@@ -433,14 +435,19 @@ class LongText(TextView):
         await self.settle(self.block)
 
 
-def citation_lines(block: Block) -> str:
-    """The block's distinct sources, numbered: ``[1] title url``."""
+def citation_text(block: Block) -> Text:
+    """The block's distinct sources, numbered, web addresses as links: ``[1] title url``."""
     sources: dict[tuple[str, str], None] = {}
     for citation in block.get("citations") or []:
         title = citation.get("title") or citation.get("document_title") or citation.get("type", "source")
-        sources[(title, citation.get("url") or "")] = None
-    lines = [f"[{n}] {title} {url}".rstrip() for n, (title, url) in enumerate(sources, 1)]
-    return inert("\n".join(lines))
+        sources[(inert(str(title)), inert(str(citation.get("url") or "")))] = None
+    text = Text(style="dim")
+    for n, (title, url) in enumerate(sources, 1):
+        text.append(f"{chr(10) if n > 1 else ''}[{n}] {title}")
+        if url:
+            web = urlsplit(url).scheme in ("http", "https")
+            text.append(" ").append(url, style=Style(link=url, underline=True) if web else None)
+    return text
 
 
 class PanelView(Coalescing, Collapsible):
@@ -492,13 +499,13 @@ def thinking_text(block: Block) -> str:
 
 
 class ToolView(PanelView):
-    """A tool call (client or server tool): its name, and its input JSON as it streams."""
+    """A tool call (client or server tool): what it asks (a search's query, a fetch's URL, the code to
+    run), its input JSON streaming in until then."""
 
     def __init__(self, block: Block, *, streaming: bool = False) -> None:
-        label = "Server tool" if block.get("type") == "server_tool_use" else "Tool call"
-        body = "" if streaming else pretty_json(block.get("input", {}))
-        super().__init__(f"{label}: {block.get('name', '?')}", body, collapsed=False, classes="tool-block")
-        self.label = f"{label}: {block.get('name', '?')}"
+        body = "" if streaming else tool_body(block)
+        self.label = tool_title(block)
+        super().__init__(self.label, body, collapsed=False, classes="tool-block")
         self.tool_use_id = block.get("id")
         self.state = ""
 
@@ -513,22 +520,58 @@ class ToolView(PanelView):
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
-        self.show(pretty_json(block.get("input", {})))
+        self.title = escape(inert(tool_title(block)))
+        self.show(tool_body(block))
+
+
+def tool_title(block: Block) -> str:
+    name, args = block.get("name", "?"), block.get("input") or {}
+    if block.get("type") != "server_tool_use":
+        return f"Tool call: {name}"
+    if name == "web_search" and args.get("query"):
+        return f"Web search: {args['query']}"
+    if name == "web_fetch" and args.get("url"):
+        return f"Web fetch: {args['url']}"
+    if "code_execution" in name:
+        return f"Code execution ({name})" if name != "code_execution" else "Code execution"
+    return f"Server tool: {name}"
+
+
+def tool_body(block: Block) -> str:
+    """A server tool's code or command as it will run; any other call's input as JSON."""
+    args = block.get("input") or {}
+    if block.get("type") == "server_tool_use" and isinstance(args, dict):
+        if isinstance(args.get("code"), str):
+            return args["code"]
+        if block.get("name") == "bash_code_execution" and isinstance(args.get("command"), str):
+            return f"$ {args['command']}"
+    return pretty_json(args)
 
 
 class ResultView(PanelView):
-    """A tool result block (a server tool's, or ours sent back) in readable form."""
+    """A tool result block (a server tool's, or ours sent back) in readable form: search results as
+    titles and domains, a fetched page's title and URL, code's return code, stdout and stderr."""
 
     def __init__(self, block: Block, *, streaming: bool = False) -> None:
         kind = block.get("type", "?")
-        title = "Tool result" + (" (error)" if block.get("is_error") else "")
-        if kind != "tool_result":
-            title = kind.replace("_", " ").capitalize()
-        super().__init__(title, result_text(block), collapsed=kind != "tool_result", classes="result-block")
+        collapsed = kind in ("web_search_tool_result", "web_fetch_tool_result")
+        super().__init__(result_title(block), result_text(block), collapsed=collapsed, classes="result-block")
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
+        self.title = escape(inert(result_title(block)))
         self.show(result_text(block))
+
+
+def result_title(block: Block) -> str:
+    kind, content = block.get("type", "?"), block.get("content")
+    if kind == "tool_result":
+        return "Tool result" + (" (error)" if block.get("is_error") else "")
+    if kind == "web_search_tool_result" and isinstance(content, list):
+        return f"Web search: {len(content)} result{'s' * (len(content) != 1)}"
+    if isinstance(content, dict) and ("error_code" in content or content.get("type", "").endswith("error")):
+        return kind.replace("_", " ").capitalize() + " (error)"
+    return kind.replace("_", " ").capitalize()
 
 
 def pretty_json(value: Any) -> str:
@@ -539,19 +582,35 @@ def result_text(block: Block) -> str:
     content = block.get("content")
     if isinstance(content, str):
         return content
-    if isinstance(content, dict):  # an error object, e.g. web_search_tool_result_error
-        return f"error: {content.get('error_code', pretty_json(content))}"
+    if isinstance(content, dict):
+        return result_object_text(content)
     lines = []
     for item in content or []:
         if item.get("type") == "text":
             lines.append(item.get("text", ""))
         elif "url" in item:
-            lines.append(f"• {item.get('title') or item['url']}\n  {item['url']}")
+            lines.append(f"• {item.get('title') or item['url']} — {urlsplit(str(item['url'])).netloc}\n  {item['url']}")
         elif item.get("type") == "image":
             lines.append("[image]")
         else:
             lines.append(pretty_json(item))
     return "\n".join(lines)
+
+
+def result_object_text(content: dict[str, Any]) -> str:
+    """A server tool's result object: code's output, a fetched document, or an error code."""
+    if "return_code" in content:
+        parts = [f"return code {content['return_code']}"]
+        for stream in ("stdout", "stderr"):
+            if content.get(stream):
+                parts.append(f"{stream}:\n{str(content[stream]).rstrip()}")
+        return "\n".join(parts)
+    if content.get("type") == "web_fetch_result":
+        document = content.get("content") or {}
+        return f"{document.get('title') or '(untitled)'}\n{content.get('url', '')}".rstrip()
+    if "error_code" in content:
+        return f"error: {content['error_code']}"
+    return pretty_json(content)
 
 
 def block_view(block: Block, *, streaming: bool = False) -> Widget:

@@ -1,0 +1,77 @@
+"""The context meter (tokens used against the model's window) and the count before a very large prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+COUNT_ABOVE_BYTES = 100_000
+"""A prompt larger than this is counted (``messages.count_tokens``) before it is sent…"""
+COUNT_ABOVE_SHARE = 0.25
+"""…and so is one estimated at more than this share of the context window…"""
+COUNT_NEAR_FULL = 0.8
+"""…and any prompt once the conversation with it is estimated past this share of the window."""
+
+_COUNTED = ("model", "messages", "system", "thinking", "tools", "tool_choice", "output_config")
+"""The request parameters ``count_tokens`` takes (it takes no ``max_tokens``)."""
+
+
+def used_tokens(usage: Mapping[str, Any]) -> int:
+    """What the last reply's request and answer take of the window: input, cache reads and writes, output."""
+    keys = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens")
+    return sum(int(usage.get(key) or 0) for key in keys)
+
+
+def short(count: int) -> str:
+    """``950`` -> ``950``, ``12_300`` -> ``12.3k``, ``200_000`` -> ``200k``, ``1_000_000`` -> ``1M``."""
+    for size, unit in ((1_000_000, "M"), (1000, "k")):
+        if count >= size:
+            return f"{count / size:.1f}".removesuffix(".0") + unit
+    return str(count)
+
+
+def meter(used: int, window: int) -> str:
+    """``ctx 12.3k/200k 6%``"""
+    return f"ctx {short(used)}/{short(window)} {round(100 * used / window) if window else 0}%"
+
+
+def worth_counting(prompt: str, used: int, window: int) -> bool:
+    """Whether ``prompt`` is large enough, or the conversation full enough, to count before sending."""
+    size = len(prompt.encode("utf-8", "replace"))
+    estimate = size // 4
+    return (size > COUNT_ABOVE_BYTES or estimate > window * COUNT_ABOVE_SHARE
+            or used + estimate > window * COUNT_NEAR_FULL)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Whether the request fits the window; ``note`` says what to tell the user (empty: nothing)."""
+
+    fits: bool
+    note: str = ""
+    input_tokens: int | None = None
+
+
+async def check_fit(connect: Callable[[], Awaitable[Any]], params: dict[str, Any], window: int) -> Fit:
+    """Count the request ``params`` (as ``build_params`` made it), through the client ``connect`` makes,
+    and compare it with ``window``.
+
+    It fits when its input and ``max_tokens`` together fit the window. When counting fails the request
+    is taken to fit, with a note saying it was not counted.
+    """
+    request = {key: params[key] for key in _COUNTED if key in params}
+    try:
+        client = await connect()
+        counted = (await client.messages.count_tokens(**request)).input_tokens
+    except Exception as exc:
+        from claude_textual.core.client import describe_error
+
+        return Fit(True, f"Could not count the prompt's tokens first, so it was sent anyway: {describe_error(exc)}")
+    max_tokens = int(params.get("max_tokens") or 0)
+    if counted + max_tokens > window:
+        return Fit(False, (
+            f"Not sent: the request would be {counted:,} tokens, and with max_tokens {max_tokens:,} that is more "
+            f"than the context window of {params.get('model')} ({window:,}). Shorten the prompt, start a new "
+            "conversation (Ctrl+N) or lower max_tokens (Ctrl+O). Your prompt is still in the box."), counted)
+    return Fit(True, "", counted)

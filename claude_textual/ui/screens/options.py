@@ -1,0 +1,208 @@
+"""The conversation settings screen (Ctrl+O): model, system prompt, max_tokens, thinking, effort, the
+thinking panel and the server tools of one conversation.
+
+Enter or Ctrl+S saves (the screen is dismissed with the options, as ``Settings.options`` gives them),
+Esc cancels (None). The model list comes from ``models.list()`` in a worker; until then, and when it
+cannot be had, the built-in list is offered, marked as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
+
+from claude_textual.config import EFFORTS, THINKING_DISPLAYS, THINKING_MODES, Settings, value_problem
+from claude_textual.core.models import Catalogue, fetch_catalogue
+from claude_textual.core.sanitize import inert
+
+SWITCHES = {"show_thinking": "Show the thinking panel", "web_search": "Web search (server tool)",
+            "web_fetch": "Web fetch (server tool)", "code_execution": "Code execution (server tool)"}
+
+
+class ModelsLoaded(Message):
+    def __init__(self, catalogue: Catalogue) -> None:
+        super().__init__()
+        self.catalogue = catalogue
+
+
+def model_choices(catalogue: Catalogue, current: str) -> list[tuple[str, str]]:
+    """(label, id) for the model Select; the current model is kept even when no list has it."""
+    choices = [(inert(f"{m.name}  ({m.id})"), m.id) for m in catalogue.models]
+    if current not in {m.id for m in catalogue.models}:
+        choices.insert(0, (inert(current), current))
+    return choices
+
+
+class OptionsScreen(ModalScreen[dict[str, Any] | None]):
+    DEFAULT_CSS = """
+    OptionsScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    OptionsScreen > #options {
+        width: 84;
+        max-width: 95%;
+        height: 90%;
+        border: round $accent;
+        border-title-color: $text;
+        background: $surface;
+        padding: 0 1;
+    }
+    OptionsScreen .row {
+        height: auto;
+        margin-bottom: 1;
+    }
+    OptionsScreen .row > Label {
+        width: 18;
+        padding-top: 1;
+    }
+    OptionsScreen .row > Select, OptionsScreen .row > Input {
+        width: 1fr;
+    }
+    OptionsScreen .switch-row > Label {
+        padding-top: 1;
+        width: 1fr;
+    }
+    OptionsScreen #system {
+        height: 5;
+        width: 1fr;
+    }
+    OptionsScreen #models-note, OptionsScreen #problem {
+        color: $text-muted;
+        height: auto;
+    }
+    OptionsScreen #problem {
+        color: $error;
+    }
+    OptionsScreen .dialog-buttons {
+        height: auto;
+        align-horizontal: right;
+    }
+    OptionsScreen .dialog-buttons Button {
+        margin-left: 1;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, settings: Settings, connect: Callable[[], Awaitable[Any]], cache: Path, key: str) -> None:
+        """``settings``: the conversation's as they stand; ``connect`` makes the SDK client, whose
+        ``models.list()`` is cached in ``cache`` for the API ``key`` (its base URL)."""
+        super().__init__()
+        self.settings = settings
+        self.connect = connect
+        self.cache = cache
+        self.key = key
+        self.catalogue: Catalogue | None = None
+        """The model list once fetched (or the built-in one it fell back to)."""
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        with Vertical(id="options") as box:
+            box.border_title = "Conversation settings"
+            with VerticalScroll():
+                with Horizontal(classes="row"):
+                    yield Label("Model")
+                    yield Select(model_choices(Catalogue(), s.model), value=s.model, allow_blank=False, id="model")
+                yield Static("Loading the model list…", id="models-note", markup=False)
+                with Horizontal(classes="row"):
+                    yield Label("System prompt")
+                    yield TextArea(s.system, id="system", soft_wrap=True)
+                with Horizontal(classes="row"):
+                    yield Label("max_tokens")
+                    yield Input(str(s.max_tokens), type="integer", id="max_tokens")
+                with Horizontal(classes="row"):
+                    yield Label("Thinking")
+                    yield Select([(m, m) for m in THINKING_MODES], value=s.thinking, allow_blank=False, id="thinking")
+                with Horizontal(classes="row"):
+                    yield Label("Budget (enabled)")
+                    yield Input(str(s.thinking_budget), type="integer", id="thinking_budget")
+                with Horizontal(classes="row"):
+                    yield Label("Effort")
+                    yield Select([(e or "default", e) for e in EFFORTS], value=s.effort, allow_blank=False,
+                                 id="effort")
+                with Horizontal(classes="row"):
+                    yield Label("Thinking shown")
+                    yield Select([(d or "model default", d) for d in THINKING_DISPLAYS], value=s.thinking_display,
+                                 allow_blank=False, id="thinking_display")
+                for key, label in SWITCHES.items():
+                    with Horizontal(classes="row switch-row"):
+                        yield Switch(getattr(s, key), id=key)
+                        yield Label(label)
+            yield Static("", id="problem", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save  (Ctrl+S)", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self.query_one("#model", Select).focus()
+        self.load_models()
+
+    @work(exit_on_error=False, exclusive=True)
+    async def load_models(self) -> None:
+        self.post_message(ModelsLoaded(await fetch_catalogue(self.connect, self.cache, self.key)))
+
+    def on_models_loaded(self, message: ModelsLoaded) -> None:
+        catalogue = self.catalogue = message.catalogue
+        select = self.query_one("#model", Select)
+        current = select.value if isinstance(select.value, str) else self.settings.model
+        select.set_options(model_choices(catalogue, current))
+        select.value = current
+        note = self.query_one("#models-note", Static)
+        if catalogue.offline:
+            note.update(inert(f"offline list (the API's model list could not be had: {catalogue.note})"))
+        else:
+            note.update(f"{len(catalogue.models)} models from the API")
+
+    def chosen(self) -> tuple[dict[str, Any], list[str]]:
+        """The options as entered, and what is wrong with them."""
+        values: dict[str, Any] = {"model": self.query_one("#model", Select).value,
+                                  "system": self.query_one("#system", TextArea).text}
+        for key in ("thinking", "effort", "thinking_display"):
+            values[key] = self.query_one(f"#{key}", Select).value
+        problems = []
+        for key in ("max_tokens", "thinking_budget"):
+            text = self.query_one(f"#{key}", Input).value.strip()
+            try:
+                values[key] = int(text)
+            except ValueError:
+                problems.append(f"{key} must be a whole number")
+        for key in SWITCHES:
+            values[key] = self.query_one(f"#{key}", Switch).value
+        problems += [f"{key} {problem}" for key, value in values.items()
+                     if (problem := value_problem(key, value)) is not None]
+        return values, problems
+
+    def action_save(self) -> None:
+        values, problems = self.chosen()
+        if problems:
+            self.query_one("#problem", Static).update("; ".join(problems))
+            return
+        self.dismiss(replace(self.settings, **values).options())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
