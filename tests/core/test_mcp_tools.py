@@ -244,3 +244,12 @@ async def test_closing_while_a_server_starts_leaves_no_process(pid_dir):
     assert_all_exited(pid_dir, 1)
     [notice] = await starting
     assert notice.startswith("The tool server 'slow' could not start")
+
+
+async def test_server_tools_switched_on_are_offered_beside_the_mcp_tools(api, history, pid_dir):
+    api.then(stream_reply(text_reply(["Nothing to run."])))
+    await run(api, history, [server("known", "known", pid_dir)], Answers(), web_search=True)
+    names = [t["name"] for t in api.requests[0].body["tools"]]
+    assert names[0] == "web_search" and set(names[1:]) == {"version", "echo", "add", "picture"}
+    assert api.requests[0].body["tools"][0]["type"].startswith("web_search_")
+    assert_all_exited(pid_dir, 1)
