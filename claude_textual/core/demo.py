@@ -97,8 +97,8 @@ def _first_turn(prompt: str) -> list[dict[str, Any]]:
 
 _AFTER_TOOL = [
     {"type": "text", "stream": (
-        "The tool result came back: this client does not run tools yet, so it answered with an "
-        "error result, and the conversation carried on — the request I just received held my "
+        "The tool result came back: no MCP server configured here offers `get_weather`, so the client "
+        "answered with an error result, and the conversation carried on — the request I just received held my "
         "thinking (with its signature), the tool call and that result, exactly as the API expects.\n\n"
         "Try **Esc** while a reply streams to stop it, **Ctrl+N** for a new conversation, "
         "and `claude-textual export --last --format json` to see what was saved.")},

@@ -24,7 +24,8 @@ SERVER_TOOLS = {
 """The API-run tools a conversation can switch on (setting name -> tool definition). These versions are
 in the SDK's generally available ``ToolUnionParam``: no beta header."""
 
-UNAVAILABLE = "This client does not run tools yet, so the tool {name!r} could not be run."
+UNAVAILABLE = ("No tool server configured here offers the tool {name!r}, so it could not be run "
+               "(tools come from the MCP servers in config.toml).")
 NOT_RUN = "The reply was interrupted before the tool {name!r} could run."
 
 
@@ -55,7 +56,7 @@ def tool_result(tool_use: Block, text: str, *, is_error: bool) -> Block:
 
 
 def unavailable_results(message: Message) -> list[Block]:
-    """Error tool_results for every tool call in ``message`` (until tools can run)."""
+    """Error tool_results for every tool call in ``message`` (when no tool server is configured)."""
     return [
         tool_result(b, UNAVAILABLE.format(name=b.get("name")), is_error=True)
         for b in message.content

@@ -2,7 +2,7 @@
 and after one whose tool an MCP server ran (thinking panel open, the call done, its result).
 
 Update with ``pytest tests/ui/test_snapshots.py --snapshot-update``; set ``CLAUDE_TEXTUAL_SCREENSHOTS=1`` to
-also write ``screenshots/chat.svg``. Timings vary from run to run, so once the replies have settled the
+also write ``screenshots/chat.svg`` (the MCP one). Timings vary from run to run, so once the replies have settled the
 footers are re-shown with fixed timings and the prompt's cursor stops blinking; the list's relative time is
 "just now", as the screenshot follows the reply at once.
 """
@@ -47,9 +47,6 @@ async def settle_tool_exchange(pilot, prompt: str = PROMPT) -> None:
     app.screen.query_one(PromptBox).cursor_blink = False  # a blinking cursor is on or off at random
     await pilot.pause()
     assert "first token 0.4s · 1.7s" in str(assistants(app)[0].query_one(".reply-footer").visual)
-    if os.environ.get("CLAUDE_TEXTUAL_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(exist_ok=True)
-        app.save_screenshot("chat.svg", str(SCREENSHOTS))
 
 
 def test_chat_after_tool_exchange(api, make_app, snap_compare):
@@ -95,6 +92,9 @@ def test_chat_after_an_mcp_tool_ran(api, make_app, settings, pid_dir, snap_compa
         thinking = pilot.app.screen.query_one(ThinkingView)
         thinking.collapsed = False
         await pilot.pause()
+        if os.environ.get("CLAUDE_TEXTUAL_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            pilot.app.save_screenshot("chat.svg", str(SCREENSHOTS))
 
     assert snap_compare(make_app(settings=configured), terminal_size=SIZE, run_before=settle)
     assert api.requests[1].body["messages"][-1]["content"] == [
