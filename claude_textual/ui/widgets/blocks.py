@@ -352,7 +352,7 @@ LONG_TEXT = 64_000
 GROWING_HZ = 6
 """Repaints a second of a streaming text while each one makes it taller."""
 
-RESERVE_LINES = 4
+RESERVE_LINES = 8
 """While a text streams, its height grows this many lines at a time (see :class:`MarkdownLines`)."""
 
 
