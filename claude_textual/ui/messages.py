@@ -11,6 +11,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from claude_textual.core.context import Fit
+    from claude_textual.core.models import Catalogue
     from claude_textual.core.model import Block, Conversation
     from claude_textual.core.tools import Decision
     from claude_textual.core.turn import ReplyEvent, TurnEvent
@@ -27,10 +28,12 @@ class HistoryOpened(Message):
 class PromptCounted(Message):
     """A large prompt's request was counted (``messages.count_tokens``) before sending."""
 
-    def __init__(self, text: str, fit: Fit) -> None:
+    def __init__(self, text: str, fit: Fit, catalogue: Catalogue) -> None:
         super().__init__()
         self.text = text
         self.fit = fit
+        self.catalogue = catalogue
+        """The model list the window came from (kept by the screen when it was fetched)."""
 
 
 class HistoryFailed(Message):

@@ -182,8 +182,9 @@ async def test_huge_prompt_that_does_not_fit_is_not_sent(api, make_app):
         [refusal] = toasts(app)
         assert "Not sent" in refusal and "195,000" in refusal and "still in the box" in refusal
         assert box.text == huge
-        assert [r.path for r in api.requests] == ["/v1/messages/count_tokens"]
-        assert api.requests[0].body["messages"][-1]["content"][0]["text"] == huge
+        # the model list first (for the model's own window: none listed, so the built-in 200k)
+        assert [r.path for r in api.requests] == ["/v1/models?limit=100", "/v1/messages/count_tokens"]
+        assert api.requests[1].body["messages"][-1]["content"][0]["text"] == huge
         assert not assistants(app)
         assert app.screen.conversation_id is None  # nothing saved
 
@@ -200,5 +201,25 @@ async def test_huge_prompt_that_fits_is_sent_and_failed_count_sends_with_a_note(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: assistants(app) and idle(app), what="the reply")
         assert any("sent anyway" in t for t in toasts(app, "warning"))
-        assert [r.path for r in api.requests] == ["/v1/messages/count_tokens", "/v1/messages"]
+        assert [r.path for r in api.requests] == ["/v1/models?limit=100", "/v1/messages/count_tokens", "/v1/messages"]
         assert box.text == ""
+
+
+async def test_huge_prompt_counted_against_the_listed_models_own_window(api, make_app, settings):
+    """195k tokens do not fit the built-in 200k with max_tokens, but fit the 1M window the API lists."""
+    from dataclasses import replace
+
+    from claude_textual.core.loopback import model_info
+
+    api.models = [model_info("claude-big", "Big", 1_000_000)]
+    api.counter = lambda body: Reply.json({"input_tokens": 195_000})
+    api.then(fixture_reply("docs_basic_text.sse"))
+    app = make_app(settings=replace(settings, model="claude-big"))
+    huge = ("word " * 30_000).strip()
+    async with run(app) as pilot:
+        await ready(pilot)
+        app.screen.query_one(PromptBox).text = huge
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: assistants(app) and idle(app), what="the reply")
+        assert [r.path for r in api.requests] == ["/v1/models?limit=100", "/v1/messages/count_tokens", "/v1/messages"]
+        assert "/1M" in status_text(app) or "/1000k" in status_text(app), status_text(app)

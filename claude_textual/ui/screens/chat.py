@@ -378,14 +378,25 @@ class ChatScreen(Screen):
         from claude_textual.core.context import check_fit
         from claude_textual.core.requests import build_params
 
+        from claude_textual.config import cache_dir
+        from claude_textual.core.models import fetch_catalogue
+
         settings, history, conversation_id = self.effective(), self.history, self.conversation_id
         earlier = await asyncio.to_thread(history.load_messages, conversation_id) if history and conversation_id else []
         params = build_params([*earlier, user_text_message(text)], settings)
-        fit = await check_fit(self.connect, params, self.context_window(settings.model))
-        self.post_message(PromptCounted(text, fit))
+        # the model's own window (ModelInfo.max_input_tokens) when the list can be had, cached or fetched
+        catalogue = self.catalogue or await fetch_catalogue(self.connect, cache_dir() / "models.json", self.catalogue_key())
+        fit = await check_fit(self.connect, params, catalogue.context_window(settings.model))
+        self.post_message(PromptCounted(text, fit, catalogue))
+
+    def catalogue_key(self) -> str:
+        """What the cached model list is kept under: the API it came from."""
+        return "demo" if self.app.demo else (self.app.base_url or "https://api.anthropic.com")
 
     async def on_prompt_counted(self, message: PromptCounted) -> None:
         self.query_one(StatusBar).state = ""
+        if not message.catalogue.offline:
+            self.catalogue = message.catalogue
         fit = message.fit
         if not fit.fits:
             self.say(fit.note, title="Too large for the context window", severity="error", timeout=30)
@@ -580,8 +591,7 @@ class ChatScreen(Screen):
         from claude_textual.config import cache_dir
         from claude_textual.ui.screens.options import OptionsScreen
 
-        key = "demo" if self.app.demo else (self.app.base_url or "https://api.anthropic.com")
-        screen = OptionsScreen(self.effective(), self.connect, cache_dir() / "models.json", key)
+        screen = OptionsScreen(self.effective(), self.connect, cache_dir() / "models.json", self.catalogue_key())
         options = await self.app.push_screen_wait(screen)
         self.catalogue = screen.catalogue or self.catalogue
         if options is None:
