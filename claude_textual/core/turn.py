@@ -304,7 +304,9 @@ class Turn:
             heartbeat.cancel()
             if len(attempts) > 1 or "attempts" in reply.extra:
                 reply.extra["attempts"] = attempts
-            not_saved = self._close(reply, outcome, failure, saved)
+            # in a thread: saving (and indexing) a reply of megabytes would hold the screen a moment;
+            # a second cancel cannot stop a thread, so the reply is saved whatever happens meanwhile
+            not_saved = await asyncio.to_thread(self._close, reply, outcome, failure, saved)
         yield ReplyClosed(reply, not_saved or failure)
 
     async def _countdown(self, reply: Message, seconds: float, attempt: int, reason: str
