@@ -217,8 +217,8 @@ def search_results(block: Block) -> tuple[list[dict[str, Any]], str | None]:
     content = block.get("content")
     if isinstance(content, dict):
         return [], str(content.get("error_code") or content.get("type") or "unknown error")
-    results = [r for r in content or [] if isinstance(r, dict) and (r.get("url") or r.get("title"))]
-    return results, None
+    items = content if isinstance(content, list) else []  # a shape this version does not know: no results
+    return [r for r in items if isinstance(r, dict) and (r.get("url") or r.get("title"))], None
 
 
 def without_secrets(value: Any) -> Any:

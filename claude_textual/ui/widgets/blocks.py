@@ -306,7 +306,7 @@ class TextView(Coalescing, MarkdownLines):
     """
 
     def __init__(self, block: Block | None = None) -> None:
-        super().__init__(inert(block.get("text", "")) if block else "", reserve=RESERVE_LINES,
+        super().__init__(inert(text_of(block)) if block else "", reserve=RESERVE_LINES,
                          classes="text-block")
         self._pending, self._flush_scheduled = [], False
 
@@ -331,7 +331,7 @@ class TextView(Coalescing, MarkdownLines):
         while self._pending:  # what a burst left, a step a frame
             await asyncio.sleep(1 / 60)
             await self._flush()
-        text = inert(block.get("text", ""))
+        text = inert(text_of(block))
         if self.source != text:
             self.reset(text)
         self.release_reserve()
@@ -415,12 +415,12 @@ class StoredText(Static):
     def __init__(self, block: Block) -> None:
         from rich.console import Group
 
-        parts: list = [rich_markdown(inert(block.get("text", "")))]
+        parts: list = [rich_markdown(inert(text_of(block)))]
         sources = citation_text(block)
         if sources:
             parts.append(sources)
         super().__init__(Group(*parts), classes="text-block stored")
-        self.source = block.get("text", "")
+        self.source = text_of(block)
 
 
 class LongText(TextView):
@@ -431,14 +431,14 @@ class LongText(TextView):
         self.block = block
 
     async def on_mount(self) -> None:
-        self.feed("text_delta", self.block.get("text", ""))
+        self.feed("text_delta", text_of(self.block))
         await self.settle(self.block)
 
 
 def citation_text(block: Block) -> Text:
     """The block's distinct sources, numbered, web addresses as links: ``[1] title url``."""
     sources: dict[tuple[str, str], None] = {}
-    for citation in block.get("citations") or []:
+    for citation in dicts(block.get("citations")):
         title = citation.get("title") or citation.get("document_title") or citation.get("type", "source")
         sources[(inert(str(title)), inert(str(citation.get("url") or "")))] = None
     text = Text(style="dim")
@@ -492,7 +492,8 @@ class ThinkingView(PanelView):
 def thinking_text(block: Block) -> str:
     if block.get("type") == "redacted_thinking":
         return "(redacted thinking: encrypted by the API, sent back unchanged)"
-    text = block.get("thinking", "")
+    text = block.get("thinking")
+    text = text if isinstance(text, str) else ""
     if not text and block.get("signature"):
         return "(thinking omitted by the API; its signature is kept)"
     return text
@@ -525,7 +526,8 @@ class ToolView(PanelView):
 
 
 def tool_title(block: Block) -> str:
-    name, args = block.get("name", "?"), block.get("input") or {}
+    name, args = str(block.get("name") or "?"), block.get("input")
+    args = args if isinstance(args, dict) else {}
     if block.get("type") != "server_tool_use":
         return f"Tool call: {name}"
     if name == "web_search" and args.get("query"):
@@ -564,12 +566,12 @@ class ResultView(PanelView):
 
 
 def result_title(block: Block) -> str:
-    kind, content = block.get("type", "?"), block.get("content")
+    kind, content = str(block.get("type") or "?"), block.get("content")
     if kind == "tool_result":
         return "Tool result" + (" (error)" if block.get("is_error") else "")
     if kind == "web_search_tool_result" and isinstance(content, list):
         return f"Web search: {len(content)} result{'s' * (len(content) != 1)}"
-    if isinstance(content, dict) and ("error_code" in content or content.get("type", "").endswith("error")):
+    if isinstance(content, dict) and ("error_code" in content or str(content.get("type")).endswith("error")):
         return kind.replace("_", " ").capitalize() + " (error)"
     return kind.replace("_", " ").capitalize()
 
@@ -585,9 +587,9 @@ def result_text(block: Block) -> str:
     if isinstance(content, dict):
         return result_object_text(content)
     lines = []
-    for item in content or []:
+    for item in dicts(content):
         if item.get("type") == "text":
-            lines.append(item.get("text", ""))
+            lines.append(str(item.get("text") or ""))
         elif "url" in item:
             lines.append(f"• {item.get('title') or item['url']} — {urlsplit(str(item['url'])).netloc}\n  {item['url']}")
         elif item.get("type") == "image":
@@ -606,20 +608,33 @@ def result_object_text(content: dict[str, Any]) -> str:
                 parts.append(f"{stream}:\n{str(content[stream]).rstrip()}")
         return "\n".join(parts)
     if content.get("type") == "web_fetch_result":
-        document = content.get("content") or {}
+        document = content.get("content")
+        document = document if isinstance(document, dict) else {}
         return f"{document.get('title') or '(untitled)'}\n{content.get('url', '')}".rstrip()
     if "error_code" in content:
         return f"error: {content['error_code']}"
     return pretty_json(content)
 
 
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The dicts in ``value`` when it is a list (odd stored shapes give nothing to show, not an error)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def text_of(block: Block) -> str:
+    """A text block's text; empty when it holds none, or something else."""
+    text = block.get("text")
+    return text if isinstance(text, str) else ""
+
+
 def block_view(block: Block, *, streaming: bool = False) -> Widget:
     """The view for any block type, including ones this version does not know."""
-    kind = block.get("type", "")
+    kind = block.get("type")
+    kind = kind if isinstance(kind, str) else ""
     if kind == "text":
         if streaming:
             return TextView(block)
-        text = block.get("text", "")
+        text = text_of(block)
         return LongText(block) if len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4 else \
             StoredText(block)
     if kind in ("thinking", "redacted_thinking"):

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.widgets.blocks import Coalescing, Growing, ToolView, block_view
+from claude_textual.ui.widgets.blocks import Coalescing, Growing, ToolView, block_view, text_of
 
 
 def usage_line(message: Message) -> str:
@@ -59,7 +59,7 @@ class UserMessage(Static):
         texts = []
         for block in message.content:
             if block.get("type") == "text":
-                texts.append(block.get("text", ""))
+                texts.append(text_of(block))
             elif block.get("type") == "tool_result":
                 err = " (error)" if block.get("is_error") else ""
                 content = block.get("content")
