@@ -16,6 +16,7 @@ import contextlib
 import filecmp
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -136,9 +137,15 @@ def current_revision(engine: Engine) -> str | None:
         return row[0] if row else None
 
 
-def _is_empty(engine: Engine) -> bool:
+def _state(engine: Engine) -> tuple[str | None, bool]:
+    """The schema revision and whether the file is empty, decided from one reading of its table list.
+
+    (Two readings could straddle another process's first migration: no revision yet, then tables,
+    which would look like some other program's database.)
+    """
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar() == 0
+        names = {row[0] for row in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+    return (current_revision(engine) if "alembic_version" in names else None), not names
 
 
 def _private_copy(source: Path, target: Path) -> None:
@@ -175,7 +182,7 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
 
     Refuses, changing nothing, a database from a newer version and one that is not ours.
     """
-    revision = current_revision(engine)
+    revision, empty = _state(engine)
     if revision == SCHEMA_HEAD:
         return
     where = path if path is not None else "the database"
@@ -183,7 +190,7 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
         raise StoreError(
             f"{where}: this database was written by a newer claude-textual (schema {revision}). "
             f"Upgrade claude-textual to open it, {ELSEWHERE}. The file has not been changed.", "newer")
-    if revision is None and not _is_empty(engine):
+    if revision is None and not empty:
         raise StoreError(
             f"{where} is an SQLite database of some other program (it has tables but no claude-textual "
             f"schema). It has been left untouched: {ELSEWHERE.removeprefix('or ')}.", "foreign")
@@ -232,6 +239,22 @@ def _cannot_create(path: Path, exc: OSError) -> StoreError:
                       "full" if exc.errno == 28 else "readonly")
 
 
+def _switch_to_wal(engine: Engine, timeout: float) -> str:
+    """Put the database in WAL mode; the journal mode it ends in.
+
+    The switch needs the file to itself for a moment and, when another process is using it (two apps
+    opening a new database at once), returns the old mode at once instead of waiting: it is tried
+    again until ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            mode = str(conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()).lower()
+        if mode == "wal" or time.monotonic() >= deadline:
+            return mode
+        time.sleep(0.05)
+
+
 def open_engine(path: Path) -> Engine:
     """Open (creating if needed) the history database at ``path``, migrated to the current schema."""
     path = Path(path).expanduser()
@@ -250,10 +273,9 @@ def open_engine(path: Path) -> Engine:
         # The schema first, the switch to WAL after: a file refused or a migration that fails
         # leaves the file's bytes as they were.
         migrate(engine, path)
-        with engine.connect() as conn:
-            mode = conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
-            if str(mode).lower() != "wal":
-                raise StoreError(f"{path}: cannot switch the database to WAL mode (got {mode}).")
+        mode = _switch_to_wal(engine, timeout_ms / 1000)
+        if mode != "wal":
+            raise StoreError(f"{path}: cannot switch the database to WAL mode (got {mode}).")
     except StoreError:
         engine.dispose()
         raise
