@@ -30,6 +30,22 @@ BLOCK_TEXT = """
 """
 
 
+def create_block_triggers(also: str = "") -> None:
+    """The triggers that index a block's text when it is inserted or its data updated; ``also`` is a
+    further SQL condition (``AND …``) a block must meet to be indexed (0004 uses it)."""
+    new = BLOCK_TEXT.format(row="new")
+    op.execute(f"""
+        CREATE TRIGGER block_fts_insert AFTER INSERT ON block
+        WHEN ({new}) IS NOT NULL{also} BEGIN
+            INSERT INTO block_fts(rowid, text) VALUES (new.id, {new});
+        END""")
+    op.execute(f"""
+        CREATE TRIGGER block_fts_update AFTER UPDATE OF data ON block BEGIN
+            DELETE FROM block_fts WHERE rowid = old.id;
+            INSERT INTO block_fts(rowid, text) SELECT new.id, {new} WHERE ({new}) IS NOT NULL{also};
+        END""")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("conversation") as batch:
         batch.add_column(sa.Column("deleted_at", sa.DateTime(), nullable=True))
@@ -37,17 +53,7 @@ def upgrade() -> None:
     # finds replies a crashed process left 'streaming' without scanning every message at start-up
     op.create_index("ix_message_streaming", "message", ["status"], sqlite_where=sa.text("status = 'streaming'"))
     op.execute("CREATE VIRTUAL TABLE block_fts USING fts5(text, tokenize = 'trigram')")
-    new = BLOCK_TEXT.format(row="new")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_insert AFTER INSERT ON block
-        WHEN ({new}) IS NOT NULL BEGIN
-            INSERT INTO block_fts(rowid, text) VALUES (new.id, {new});
-        END""")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_update AFTER UPDATE OF data ON block BEGIN
-            DELETE FROM block_fts WHERE rowid = old.id;
-            INSERT INTO block_fts(rowid, text) SELECT new.id, {new} WHERE ({new}) IS NOT NULL;
-        END""")
+    create_block_triggers()
     op.execute("""
         CREATE TRIGGER block_fts_delete AFTER DELETE ON block BEGIN
             DELETE FROM block_fts WHERE rowid = old.id;

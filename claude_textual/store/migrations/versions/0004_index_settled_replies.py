@@ -13,8 +13,9 @@ import importlib
 
 from alembic import op
 
-# the searchable text of a block, as 0002 defined it
-BLOCK_TEXT = importlib.import_module("claude_textual.store.migrations.versions.0002_search_and_trash").BLOCK_TEXT
+# the searchable text of a block and its triggers, as 0002 defined them
+_0002 = importlib.import_module("claude_textual.store.migrations.versions.0002_search_and_trash")
+BLOCK_TEXT = _0002.BLOCK_TEXT
 
 revision = "0004"
 down_revision = "0003"
@@ -25,19 +26,9 @@ SETTLED = "(SELECT status FROM message WHERE id = new.message_id) IS NOT 'stream
 
 
 def upgrade() -> None:
-    new = BLOCK_TEXT.format(row="new")
     op.execute("DROP TRIGGER block_fts_insert")
     op.execute("DROP TRIGGER block_fts_update")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_insert AFTER INSERT ON block
-        WHEN ({new}) IS NOT NULL AND {SETTLED} BEGIN
-            INSERT INTO block_fts(rowid, text) VALUES (new.id, {new});
-        END""")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_update AFTER UPDATE OF data ON block BEGIN
-            DELETE FROM block_fts WHERE rowid = old.id;
-            INSERT INTO block_fts(rowid, text) SELECT new.id, {new} WHERE ({new}) IS NOT NULL AND {SETTLED};
-        END""")
+    _0002.create_block_triggers(f" AND {SETTLED}")
     op.execute(f"""
         CREATE TRIGGER message_fts_settle AFTER UPDATE OF status ON message
         WHEN old.status = 'streaming' AND new.status IS NOT 'streaming' BEGIN
@@ -49,16 +40,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    new = BLOCK_TEXT.format(row="new")
     for trigger in ("message_fts_settle", "block_fts_insert", "block_fts_update"):
         op.execute(f"DROP TRIGGER {trigger}")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_insert AFTER INSERT ON block
-        WHEN ({new}) IS NOT NULL BEGIN
-            INSERT INTO block_fts(rowid, text) VALUES (new.id, {new});
-        END""")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_update AFTER UPDATE OF data ON block BEGIN
-            DELETE FROM block_fts WHERE rowid = old.id;
-            INSERT INTO block_fts(rowid, text) SELECT new.id, {new} WHERE ({new}) IS NOT NULL;
-        END""")
+    _0002.create_block_triggers()
