@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
 import random
 import select
 import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from build_history import SENTINEL, WORDS, build  # noqa: E402
-from startup import COLUMNS, LINES, environment, frame_at, installed_command  # noqa: E402
+from startup import environment, frame_at, installed_command, spawn_in_pty  # noqa: E402
 
 
 def pty_run(argv: list[str], env: dict[str, str], until: bytes | None, deadline: float = 30.0,
@@ -42,17 +40,8 @@ def pty_run(argv: list[str], env: dict[str, str], until: bytes | None, deadline:
     With ``keys`` = (ready, presses): once ``ready`` is on screen the keys are typed a tenth of a
     second apart, and the second figure is the time from the last key press to ``until``.
     """
-    import fcntl
-    import termios
-
     started = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
+    pid, fd = spawn_in_pty(argv, env)
     buffer, first, found = b"", None, None
     pressed: float | None = None
     try:

@@ -116,8 +116,8 @@ def frame_at(buffer: bytes) -> int | None:
     return None if found is None else start + found.end()
 
 
-def one_run(argv: list[str], env: dict[str, str], probe: bool = False) -> Run:
-    started = time.perf_counter()
+def spawn_in_pty(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
+    """Start ``argv`` in a new LINES x COLUMNS pseudo-terminal: its pid and the terminal's fd."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: size the terminal before anything reads it, then become the app
         try:
@@ -125,6 +125,12 @@ def one_run(argv: list[str], env: dict[str, str], probe: bool = False) -> Run:
             os.execve(argv[0], argv, env)
         finally:
             os._exit(127)
+    return pid, fd
+
+
+def one_run(argv: list[str], env: dict[str, str], probe: bool = False) -> Run:
+    started = time.perf_counter()
+    pid, fd = spawn_in_pty(argv, env)
     buffer = b""
     first_frame: float | None = None
     frame_end = 0

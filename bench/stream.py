@@ -45,18 +45,14 @@ in an installed copy.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
-import pty
 import random
 import re
 import select
 import statistics
-import struct
 import sys
 import tempfile
-import termios
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,7 +62,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from build_history import SENTINEL, build  # noqa: E402
 from history import pty_run  # noqa: E402
-from startup import COLUMNS, LINES, _reap, environment, installed_command, interpreter_of, one_run  # noqa: E402
+from startup import (  # noqa: E402
+    COLUMNS, LINES, _reap, environment, installed_command, interpreter_of, one_run, spawn_in_pty,
+)
 
 from claude_textual.core.loopback import LoopbackServer, Reply, sse  # noqa: E402
 
@@ -258,13 +256,7 @@ def drain_until_exit(fd: int, timeout: float = 10.0) -> None:
 def stream_once(argv: list[str], env: dict[str, str], feed: Feed, token: bytes, text_kb: float,
                 timeout: float, settle: float = 0.5) -> StreamRun:
     """Run ``argv`` in a pty until ``token`` is painted after the last delta went out."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
+    pid, fd = spawn_in_pty(argv, env)
     feed.pid = pid
     started = time.monotonic()
     reads: list[tuple[float, int]] = []
@@ -397,13 +389,7 @@ def idle_rss(argv: list[str], env: dict[str, str], idle: float) -> float:
     """Peak RSS (MiB) of a run that starts, stays idle ``idle`` seconds after its first frame, and quits."""
     from startup import frame_at
 
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
+    pid, fd = spawn_in_pty(argv, env)
     buffer, seen, started = b"", None, time.monotonic()
     try:
         while time.monotonic() - started < 60:
