@@ -174,7 +174,7 @@ async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: floa
     sent = time.perf_counter()
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(lambda: app.screen.history is not None, 60)
+            await until(lambda: app.screen.session.store is not None, 60)
             app.set_interval(TICK, lambda: ticks.append(time.perf_counter()))
             await pilot.pause(0.2)
             prompt = app.screen.query_one(PromptBox)

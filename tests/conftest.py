@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,3 +101,50 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("CLAUDE_TEXTUAL_CACHE", str(path))
     return path
+
+
+APP_RUNTIME = ("claude_textual.ui", "claude_textual.session", "claude_textual.core")
+"""Packages whose code runs in the app's event loop: none of it may call the store there."""
+
+
+def _app_caller_on_the_loop() -> str | None:
+    """Where the app's code called the store from, when that happened on an event loop's thread.
+
+    A call the test itself made (directly, or through a helper of ours it called) is its own set-up
+    or check: the frames outside ours are the test's, not the event loop's."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return None  # a worker thread: where store calls belong
+    frame, where = sys._getframe(2), None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(APP_RUNTIME):
+            where = where or f"{module}:{frame.f_lineno} ({frame.f_code.co_name})"
+        elif where is not None and not module.startswith("claude_textual"):
+            return None if module.startswith("tests") else where
+        frame = frame.f_back
+    return where
+
+
+@pytest.fixture(autouse=True)
+def store_off_the_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Fail any test in which the app called a ``History`` method on the event loop (a locked or slow
+    database would freeze the screen): every store call of the app's must run in a thread."""
+    calls: list[str] = []
+
+    def guarded(name: str, method: Any) -> Any:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            where = _app_caller_on_the_loop()
+            if where is not None:
+                calls.append(f"History.{name} from {where}")
+            return method(*args, **kwargs)
+
+        return call
+
+    for name, method in list(vars(History).items()):
+        if inspect.isfunction(method) and not name.startswith("_"):
+            monkeypatch.setattr(History, name, guarded(name, method))
+    yield calls
+    assert not calls, "store calls on the event loop:\n" + "\n".join(dict.fromkeys(calls))

@@ -234,7 +234,7 @@ async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(bas
         app = app_for(trouble.db)
         async with run(app, log) as pilot:
             screen = app.screen
-            await wait_for(pilot, lambda: screen.history_error is not None, what="the history to fail")
+            await wait_for(pilot, lambda: screen.session.error is not None, what="the history to fail")
             await pilot.pause()
             [shown] = [n for n in log.of("error") if n.title == "Database"]
             check_message(shown.message, trouble)
@@ -249,7 +249,7 @@ async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(bas
             assert "history is unavailable" in refusal and "not sent" in refusal
             check_message(refusal, trouble)
             assert prompt.text == "are you there?"
-            assert app.is_running and screen.history is None
+            assert app.is_running and screen.session.store is None
         assert digest(trouble.db) == before
 
     assert digest(trouble.db) == before, "the database file was changed"
@@ -285,13 +285,13 @@ async def test_a_disk_that_fills_up_after_start_refuses_the_prompt_and_the_app_g
     app = app_for(db)
     async with run(app, log) as pilot:
         screen = app.screen
-        await wait_for(pilot, lambda: screen.history is not None, what="history opened")
+        await wait_for(pilot, lambda: screen.session.store is not None, what="history opened")
         with page_cap():
-            screen.history.engine.dispose()  # new connections: the cap applies to them
+            screen.session.store.engine.dispose()  # new connections: the cap applies to them
             prompt = screen.query_one(PromptBox)
             prompt.focus()
             prompt.insert("x" * 20_000)  # a new conversation titled with it needs pages the disk lacks
-            screen.app.settings = Settings(model="claude-test", max_retries=0, thinking="off", title_length=20_000)
+            screen.session.settings = Settings(model="claude-test", max_retries=0, thinking="off", title_length=20_000)
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: log.of("error"), what="the refusal")
         [error] = log.of("error")
@@ -330,8 +330,7 @@ def test_full_disk_mid_reply_is_a_store_error_not_a_crash(base):
 
 
 async def test_disk_full_mid_reply_in_the_app_shows_the_reply_and_says_it_was_not_saved(api, make_app, db_path):
-    from claude_textual.core.stream import BlockDelta
-    from claude_textual.ui.messages import TurnUpdate
+    from claude_textual.ui.messages import BlockDelta
     from claude_textual.ui.widgets.blocks import TextView
     from tests.core._streams import stream_reply, text_reply
     from tests.ui.uihelpers import assistants, idle
@@ -343,15 +342,14 @@ async def test_disk_full_mid_reply_in_the_app_shows_the_reply_and_says_it_was_no
 
     def hook(message):
         log(message)
-        if (not capped._exit_callbacks and isinstance(message, TurnUpdate)
-                and isinstance(getattr(message.event, "event", None), BlockDelta)):
+        if not capped._exit_callbacks and isinstance(message, BlockDelta):
             capped.enter_context(page_cap())  # the disk fills up as the first piece arrives
-            app.screen.history.engine.dispose()
+            app.screen.session.store.engine.dispose()
 
     app = make_app()
     with capped:
         async with app.run_test(size=(120, 40), notifications=True, message_hook=hook) as pilot:
-            await wait_for(pilot, lambda: app.screen.history is not None, what="history opened")
+            await wait_for(pilot, lambda: app.screen.session.store is not None, what="history opened")
             prompt = app.screen.query_one(PromptBox)
             prompt.insert("hello")
             await pilot.press("ctrl+s")

@@ -1,4 +1,4 @@
-"""Where a retry or an edit starts its branch; the store keeps the tree (``History``).
+"""Where a retry or an edit starts its branch; the store keeps the tree.
 
 Both only move the conversation's leaf: the turn that follows appends after it, so its first
 message is a sibling of what it replaces, and the old path stays, one switch away.
@@ -7,7 +7,7 @@ message is a sibling of what it replaces, and the old path stays, one switch awa
 from __future__ import annotations
 
 from claude_textual.core.model import Message
-from claude_textual.store.history import History
+from claude_textual.core.recorder import Recorder
 
 
 def retry_from(message: Message) -> str | None:
@@ -16,11 +16,11 @@ def retry_from(message: Message) -> str | None:
     return message.parent_id if message.role == "assistant" else message.id
 
 
-def start_retry(history: History, conversation_id: str, message: Message) -> None:
+def start_retry(recorder: Recorder, conversation_id: str, message: Message) -> None:
     """Make the next ``Turn.run(None)`` answer again what ``message`` answered (see ``retry_from``)."""
-    history.set_leaf(conversation_id, retry_from(message))
+    recorder.set_leaf(conversation_id, retry_from(message))
 
 
-def start_edit(history: History, conversation_id: str, original: Message) -> None:
+def start_edit(recorder: Recorder, conversation_id: str, original: Message) -> None:
     """Make the next ``Turn.run(prompt)`` send ``prompt`` as a sibling of the ``original`` prompt."""
-    history.set_leaf(conversation_id, original.parent_id)
+    recorder.set_leaf(conversation_id, original.parent_id)

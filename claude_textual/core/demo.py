@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from claude_textual.core.loopback import LoopbackServer, Piece, Reply, model_info, sse
-from claude_textual.core.models import BUILTIN
+from claude_textual.core.catalogue import BUILTIN
 
 DEMO_MODEL = "claude-demo"
 DEMO_MODELS = [model_info(DEMO_MODEL, "Offline demo (not Claude)", 200_000)] + [

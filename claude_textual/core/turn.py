@@ -1,8 +1,10 @@
 """One turn of a conversation: the prompt saved, the reply streamed and saved, the tool loop run.
 
-Everything is written to the store as it happens: the user message before the request, the reply
-as a ``streaming`` row checkpointed while it arrives, then its final state and usage. A failure or a
-cancel never loses what arrived.
+Everything is written through the :class:`~claude_textual.core.recorder.Recorder` as it happens, each
+write in a worker thread (never on the event loop): the user message before the request, the reply as
+a ``streaming`` row checkpointed while it arrives, then its final state and usage. A failure or a
+cancel never loses what arrived; a write the history refuses is reported (:class:`SaveFailed`,
+``ReplyClosed.not_saved``), never raised.
 
 A request that fails before anything of the reply arrived (429, 529, 500, 502, 503, 504, or no
 connection) is retried up to ``settings.max_retries`` times. The wait is the API's ``retry-after``
@@ -18,6 +20,7 @@ without one, every call is answered "unavailable". Results that came in before a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,10 +31,10 @@ from typing import Any
 from claude_textual.config import Settings
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
+from claude_textual.core.recorder import NotSaved, Recorder, RecordError
 from claude_textual.core.requests import build_params, tool_result, unavailable_results
 from claude_textual.core.stream import ReplyOutcome, ReplyStream, StreamEvent
 from claude_textual.core.tools import Approver, Decision, ToolManager
-from claude_textual.store.history import History
 
 DENIED = "The user denied running the tool {name!r}."
 UNKNOWN = "There is no tool named {name!r} here."
@@ -43,10 +46,26 @@ HEARTBEAT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
-class MessageSaved:
-    """A message that is complete as it stands (the prompt, or tool results) was stored."""
+class PromptSaved:
+    """The prompt was stored: from here on it is in the history (the prompt box may let go of it)."""
 
     message: Message
+
+
+@dataclass(frozen=True)
+class MessageSaved:
+    """Tool results we send back were stored."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class SaveFailed:
+    """The history refused a write and the turn stopped there; ``prompt`` is set when it was the
+    prompt's (then nothing of the turn is stored, and the prompt must stay with the user)."""
+
+    not_saved: NotSaved
+    prompt: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -76,10 +95,12 @@ class Waiting:
 
 @dataclass(frozen=True)
 class ReplyClosed:
-    """The reply ended: ``message.status`` says how, ``failure`` why when it did not complete."""
+    """The reply ended: ``message.status`` says how, ``failure`` why when it did not complete;
+    ``not_saved`` when the history could not take its final state (it is shown all the same)."""
 
     message: Message
     failure: ApiFailure | None
+    not_saved: NotSaved | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +130,8 @@ class ToolNotice:
     text: str
 
 
-TurnEvent = (MessageSaved | ReplyOpened | ReplyEvent | Waiting | ReplyClosed | ToolStarted | ToolFinished
-             | ToolNotice)
+TurnEvent = (PromptSaved | MessageSaved | SaveFailed | ReplyOpened | ReplyEvent | Waiting | ReplyClosed
+             | ToolStarted | ToolFinished | ToolNotice)
 
 
 def retryable(outcome: ReplyOutcome) -> bool:
@@ -157,30 +178,37 @@ class Turn:
     """Send ``prompt`` in conversation ``conversation_id`` and run until Claude stops asking for tools."""
 
     def __init__(
-        self, history: History, conversation_id: str, settings: Settings, client: Any, *, model: str | None = None,
+        self, recorder: Recorder, conversation_id: str, settings: Settings, client: Any, *,
         connect: Callable[[], Awaitable[Any]] | None = None, tools: ToolManager | None = None,
         approve: Approver | None = None,
     ) -> None:
         """``client`` is the SDK client; or None with ``connect``, which makes it when the first
         request is due (after the prompt is saved and shown). ``approve`` is asked before a tool
         that is not pre-approved runs (without it, only pre-approved tools run)."""
-        self.history = history
+        self.recorder = recorder
         self.conversation_id = conversation_id
         self.settings = settings
         self.client = client
         self.connect = connect
-        self.model = model or settings.model
         self.reply: Message | None = None
-        self.not_saved: ApiFailure | None = None
-        """Set when a reply could not be saved (its ReplyClosed carries it as the failure)."""
+        self.not_saved: NotSaved | None = None
+        """Set when a reply could not be saved (its ReplyClosed carries it)."""
         self.checkpoint_interval = 1.0
         self.tools = tools
         self.approve = approve
+        self._checkpointing: asyncio.Future[None] | None = None
+
+    async def _add(self, message: Message) -> Message:
+        return await asyncio.to_thread(self.recorder.add_message, self.conversation_id, message)
 
     async def run(self, prompt: Message | None) -> AsyncIterator[TurnEvent]:
         """Store ``prompt`` (None: answer the history as it stands) and stream replies."""
         if prompt is not None:
-            yield MessageSaved(self.history.add_message(self.conversation_id, prompt))
+            try:
+                yield PromptSaved(await self._add(prompt))
+            except RecordError as exc:
+                yield SaveFailed(NotSaved(f"The prompt was not sent: {exc}"), prompt)
+                return
         rounds = self.settings.max_tool_rounds
         for round_ in range(rounds):
             async with aclosing(self._reply()) as events:  # closing this turn closes the reply too
@@ -205,9 +233,13 @@ class Turn:
                             yield event
                 except BaseException:  # stopped: what ran is kept, the rest goes back as interrupted
                     if results:
-                        self.history.add_message(self.conversation_id, Message(role="user", content=results))
+                        await asyncio.shield(self._add(Message(role="user", content=results)))
                     raise
-            yield MessageSaved(self.history.add_message(self.conversation_id, Message(role="user", content=results)))
+            try:
+                yield MessageSaved(await self._add(Message(role="user", content=results)))
+            except RecordError as exc:
+                yield SaveFailed(NotSaved(f"The tool results could not be saved, so the turn stopped: {exc}"))
+                return
 
     async def _answer(self, reply: Message, results: list[Block]) -> AsyncIterator[TurnEvent]:
         """Approve and run each tool call of ``reply`` in turn, appending its result to ``results``."""
@@ -230,24 +262,42 @@ class Turn:
             results.append(result)
             yield ToolFinished(reply, use, result, ran)
 
+    async def _open_reply(self) -> tuple[dict[str, Any], Message] | NotSaved:
+        """The request for the history as it stands, and the reply's new ``streaming`` row."""
+        try:
+            history = await asyncio.to_thread(self.recorder.load_messages, self.conversation_id)
+            params = build_params(history, self.settings)
+            if self.tools is not None and self.tools.tools:
+                params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
+            reply = await self._add(Message(role="assistant", content=[], model=self.settings.model,
+                                            status=Status.STREAMING))
+        except RecordError as exc:
+            return NotSaved(f"The reply could not be started: {exc}")
+        return params, reply
+
     async def _reply(self) -> AsyncIterator[TurnEvent]:
         notices = await self.tools.prepare() if self.tools is not None else []
         for notice in notices:
             yield ToolNotice(notice)
-        history = self.history.load_messages(self.conversation_id)
-        params = build_params(history, self.settings, model=self.model)
-        if self.tools is not None and self.tools.tools:
-            params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
-        reply = self.history.add_message(
-            self.conversation_id, Message(role="assistant", content=[], model=self.model, status=Status.STREAMING)
-        )
+        opened = await self._open_reply()
+        if isinstance(opened, NotSaved):
+            self.reply, self.not_saved = None, opened
+            yield SaveFailed(opened)
+            return
+        params, reply = opened
         self.reply = reply
         yield ReplyOpened(reply)
         saved: dict[int, Any] = {}
 
         def checkpoint(partial: dict[str, Any]) -> None:
+            """Save the partial reply in a thread; while one save runs, later ones are skipped (each
+            holds the whole reply so far, so the next one catches up)."""
+            if self._checkpointing is None or self._checkpointing.done():
+                self._checkpointing = asyncio.ensure_future(asyncio.to_thread(write, partial))
+
+        def write(partial: dict[str, Any] | None) -> None:
             nonlocal saved
-            saved = self.history.save_reply(reply, partial, status=Status.STREAMING, saved=saved)
+            saved = self.recorder.save_reply(reply, partial, status=Status.STREAMING, saved=saved)
 
         settings = self.settings
         attempts: list[dict[str, Any]] = []  # every failed attempt, kept when there was more than one
@@ -271,27 +321,13 @@ class Turn:
                     outcome, failure = stream.outcome, stream.outcome.failure
                 if failure is None:
                     break
-                if not retryable(outcome):
-                    attempts.append(attempt_record(failure, None))
+                wait, failure = self._next_wait(outcome, attempt, attempts)
+                if wait is None:
                     break
-                wait = failure.retry_after if failure.retry_after is not None else 2.0 ** attempt
-                if failure.retry_after is not None and failure.retry_after > settings.retry_cap:
-                    attempts.append(attempt_record(failure, None))
-                    failure = ApiFailure(failure.kind, (
-                        f"{failure.message}. The API asked to wait {duration(wait)} ({wait:g} s), longer than "
-                        f"retry_cap ({settings.retry_cap:g} s), so it was not retried."
-                    ), failure.status, failure.retry_after, failure.request_id)
-                    break
-                if attempt == settings.max_retries:
-                    attempts.append(attempt_record(failure, None))
-                    if attempt:
-                        failure = ApiFailure(failure.kind, f"{failure.message} (failed {attempt + 1} times)",
-                                             failure.status, failure.retry_after, failure.request_id)
-                    break
-                wait = min(wait, settings.retry_cap)
-                attempts.append(attempt_record(failure, wait))
                 reply.extra["attempts"] = list(attempts)
-                self.history.save_reply(reply, None, status=Status.STREAMING, saved=saved)
+                await self._settle_checkpoint()
+                with contextlib.suppress(RecordError):  # the next checkpoint or the final save writes it
+                    await asyncio.to_thread(write, None)
                 try:
                     async with aclosing(self._countdown(reply, wait, attempt + 1, retry_reason(failure))) as waits:
                         async for waiting in waits:
@@ -304,10 +340,42 @@ class Turn:
             heartbeat.cancel()
             if len(attempts) > 1 or "attempts" in reply.extra:
                 reply.extra["attempts"] = attempts
-            # in a thread: saving (and indexing) a reply of megabytes would hold the screen a moment;
-            # a second cancel cannot stop a thread, so the reply is saved whatever happens meanwhile
-            not_saved = await asyncio.to_thread(self._close, reply, outcome, failure, saved)
-        yield ReplyClosed(reply, not_saved or failure)
+            # shielded: a second cancel cannot stop a thread, so the reply is saved whatever happens
+            await asyncio.shield(self._settle_checkpoint())
+            not_saved = await asyncio.shield(asyncio.to_thread(self._close, reply, outcome, failure, saved))
+        yield ReplyClosed(reply, failure, not_saved)
+
+    def _next_wait(self, outcome: ReplyOutcome, attempt: int, attempts: list[dict[str, Any]]
+                   ) -> tuple[float | None, ApiFailure]:
+        """How long to wait before retrying a failed attempt (None: do not retry), and the failure as
+        it is to be reported; the attempt is added to ``attempts``."""
+        settings, failure = self.settings, outcome.failure
+        assert failure is not None
+        if not retryable(outcome):
+            attempts.append(attempt_record(failure, None))
+            return None, failure
+        wait = failure.retry_after if failure.retry_after is not None else 2.0 ** attempt
+        if failure.retry_after is not None and failure.retry_after > settings.retry_cap:
+            attempts.append(attempt_record(failure, None))
+            return None, ApiFailure(failure.kind, (
+                f"{failure.message}. The API asked to wait {duration(wait)} ({wait:g} s), longer than "
+                f"retry_cap ({settings.retry_cap:g} s), so it was not retried."
+            ), failure.status, failure.retry_after, failure.request_id)
+        if attempt == settings.max_retries:
+            attempts.append(attempt_record(failure, None))
+            if attempt:
+                failure = ApiFailure(failure.kind, f"{failure.message} (failed {attempt + 1} times)",
+                                     failure.status, failure.retry_after, failure.request_id)
+            return None, failure
+        wait = min(wait, settings.retry_cap)
+        attempts.append(attempt_record(failure, wait))
+        return wait, failure
+
+    async def _settle_checkpoint(self) -> None:
+        """Wait for a checkpoint still being written; one that failed is only a missed checkpoint."""
+        if self._checkpointing is not None:
+            with contextlib.suppress(Exception):
+                await self._checkpointing
 
     async def _countdown(self, reply: Message, seconds: float, attempt: int, reason: str
                          ) -> AsyncIterator[Waiting]:
@@ -325,40 +393,33 @@ class Turn:
         a retry's countdown, a long pause), so no other process takes it for a dead one."""
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            try:
-                self.history.touch(reply)
-            except Exception:  # a missed heartbeat costs nothing; the next checkpoint rewrites the row
-                pass
+            with contextlib.suppress(Exception):  # a missed heartbeat costs nothing
+                await asyncio.to_thread(self.recorder.touch, reply)
 
     def _close(self, reply: Message, outcome: ReplyOutcome, failure: ApiFailure | None,
-               saved: dict[int, Any]) -> ApiFailure | None:
-        """Save the reply's final state and its usage record, whatever ended it.
+               saved: dict[int, Any]) -> NotSaved | None:
+        """Save the reply's final state and its usage record, whatever ended it (in a thread).
 
-        When the store cannot take it (a full disk, a lock held too long) the reply keeps its content
-        in memory, to be shown, and the returned failure (kind ``store``) says it was not saved.
+        When the history cannot take it (a full disk, a lock held too long) the reply keeps its content
+        in memory, to be shown, and the returned :class:`NotSaved` says it was not saved.
         """
         status = outcome.status if outcome.status is not Status.STREAMING else Status.INTERRUPTED
         try:
-            self.history.save_reply(
+            self.recorder.save_reply(
                 reply, outcome.message, status=status, error=str(failure) if failure else None, saved=saved
             )
             if outcome.message is not None:
-                self.history.add_usage(reply, Usage(
+                self.recorder.add_usage(reply, Usage(
                     raw=outcome.message.get("usage") or {}, request_id=outcome.request_id,
                     model=outcome.message.get("model"), ttft_ms=outcome.ttft_ms, duration_ms=outcome.duration_ms,
                 ))
-        except Exception as exc:  # StoreError for what the environment causes; anything else too
+        except Exception as exc:  # RecordError for what the environment causes; anything else too
             before = f"{failure.message} " if failure else ""
-            self.not_saved = ApiFailure("store", (
-                f"{before}This reply could not be saved, so it is shown here but is not in the history: {exc}"))
+            self.not_saved = NotSaved(
+                f"{before}This reply could not be saved, so it is shown here but is not in the history: {exc}")
             reply.error = self.not_saved.message
             return self.not_saved
         return None
-
-
-def title_from(prompt: str, length: int) -> str:
-    line = " ".join(prompt.split())
-    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
 
 
 async def drain(turn: Turn, prompt: Message | None) -> list[TurnEvent]:

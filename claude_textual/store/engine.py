@@ -24,6 +24,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from claude_textual.config import private_dir
+from claude_textual.core.recorder import RecordError
 
 SCHEMA_HEAD = "0004"
 """The newest migration's revision; a test checks it against the migrations folder."""
@@ -33,7 +34,7 @@ BUSY_TIMEOUT_MS = 10_000
 ELSEWHERE = "or use another database (--db PATH, or CLAUDE_TEXTUAL_DB)"
 
 
-class StoreError(Exception):
+class StoreError(RecordError):
     """The database cannot be used; the message says why and what to do. The file is left as it was.
 
     ``kind`` names the cause when it is one of the environment's: ``full``, ``locked``, ``readonly``,

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from claude_textual.core.describe import title_from
 from claude_textual.core.model import Block, Conversation, Message, Status, Usage, utcnow
 from claude_textual.store.history import History
 
@@ -429,9 +430,8 @@ def _title(name: Any, messages: list[Message]) -> str:
         return " ".join(name.split())
     for message in messages:
         if message.role == "user":
-            text = " ".join(message.text().split())
-            if text:
-                return text if len(text) <= _TITLE_LENGTH else text[: _TITLE_LENGTH - 1].rstrip() + "…"
+            if message.text().strip():
+                return title_from(message.text(), _TITLE_LENGTH)
     return "(untitled)"
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +17,10 @@ from claude_textual.ui.screens.chat import ChatScreen
 if TYPE_CHECKING:
     from claude_textual.core.loopback import LoopbackServer
     from claude_textual.core.tools import ToolManager
+    from claude_textual.session.chat import ChatSession
 
 
 class ClaudeApp(App):
-    CSS_PATH = "app.tcss"
     TITLE = "claude-textual"
 
     def __init__(
@@ -58,7 +60,20 @@ class ClaudeApp(App):
         gc.set_threshold(20_000, 20, 20)
         if self.demo:
             self.sub_title = "DEMO — offline backend, not Claude"
-        self.push_screen(ChatScreen())
+        self.push_screen(ChatScreen(self.session()))
+
+    def session(self) -> ChatSession:
+        """The chat use-cases over this app's settings, SDK client and tools."""
+        from claude_textual.config import cache_dir
+        from claude_textual.session.chat import ChatSession
+
+        key = "demo" if self.demo else (self.base_url or "https://api.anthropic.com")
+        return ChatSession(replace(self.settings, model=self.model), connect=self.connect, tools=self.tools,
+                           cache=cache_dir() / "models.json", catalogue_key=key)
+
+    async def connect(self) -> Any:
+        """The SDK client, made off the UI thread (about 2 s to import, the first time)."""
+        return await asyncio.to_thread(self.client)
 
     def client(self) -> Any:
         """The AsyncAnthropic client, made on first use (the demo server started with it)."""

@@ -9,11 +9,11 @@ import stat
 import pytest
 
 from claude_textual.config import Settings
-from claude_textual.core import models
+from claude_textual.core import catalogue as models
 from claude_textual.core.client import make_client
 from claude_textual.core.context import check_fit, meter, short, used_tokens, worth_counting
 from claude_textual.core.loopback import Reply, model_info
-from claude_textual.core.models import BUILTIN, Catalogue, fetch_catalogue, read_cache
+from claude_textual.core.catalogue import BUILTIN, Catalogue, fetch_catalogue, read_cache
 
 LISTED = [model_info(f"claude-test-{n}", f"Test {n}", 100_000 * (n + 1)) for n in range(5)]
 

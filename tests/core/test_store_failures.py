@@ -53,8 +53,8 @@ async def test_disk_full_mid_reply_the_reply_is_shown_whole_and_the_failure_repo
         assert shown == FULL_TEXT, "every piece that arrived reached the screen"
         closed = events[-1]
         assert isinstance(closed, ReplyClosed)
-        failure = closed.failure
-        assert failure is not None and failure.kind == "store" and turn.not_saved is failure
+        failure = closed.not_saved
+        assert closed.failure is None and failure is not None and turn.not_saved is failure
         assert "could not be saved" in failure.message and "is full" in failure.message
         assert str(db_path) in failure.message and "Free some space" in failure.message
         assert closed.message.text() == FULL_TEXT and closed.message.status is Status.COMPLETE

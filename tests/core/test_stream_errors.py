@@ -6,7 +6,7 @@ from claude_textual.config import Settings
 from claude_textual.core.client import make_client
 from claude_textual.core.loopback import DROP, Reply
 from claude_textual.core.model import Status, user_text_message
-from claude_textual.core.turn import MessageSaved, ReplyClosed, ReplyOpened, Turn, drain
+from claude_textual.core.turn import PromptSaved, ReplyClosed, ReplyOpened, Turn, drain
 from tests.core._streams import block_stop, message_start, stream_reply, text_block
 
 PARTIAL = ["Hello", ", wor"]
@@ -21,7 +21,7 @@ async def run(api, history, reply, *, timeout=20.0):
     events = await drain(Turn(history, conversation.id, settings, client), user_text_message("hi there"))
     closed = events[-1]
     assert isinstance(closed, ReplyClosed)
-    assert [type(e) for e in events[:2]] == [MessageSaved, ReplyOpened]
+    assert [type(e) for e in events[:2]] == [PromptSaved, ReplyOpened]
     messages = history.load_messages(conversation.id)
     assert len(messages) == 2, "the failed reply must not trigger a second request"
     user, reply_row = messages

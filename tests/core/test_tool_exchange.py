@@ -6,7 +6,7 @@ from claude_textual.config import Settings
 from claude_textual.core.client import make_client
 from claude_textual.core.model import Status, user_text_message
 from claude_textual.core.requests import UNAVAILABLE
-from claude_textual.core.turn import MessageSaved, ReplyClosed, ReplyEvent, ReplyOpened, Turn, drain
+from claude_textual.core.turn import MessageSaved, PromptSaved, ReplyClosed, ReplyEvent, ReplyOpened, Turn, drain
 from claude_textual.core.loopback import DROP, sse
 from tests.conftest import fixture_reply, request_json
 from tests.core._api_rules import assert_api_accepts
@@ -93,7 +93,7 @@ async def test_stored_conversation_has_four_messages(api, history):
 
     # the events tell the same story, in order
     kinds = [type(e) for e in events if not isinstance(e, ReplyEvent)]
-    assert kinds == [MessageSaved, ReplyOpened, ReplyClosed, MessageSaved, ReplyOpened, ReplyClosed]
+    assert kinds == [PromptSaved, ReplyOpened, ReplyClosed, MessageSaved, ReplyOpened, ReplyClosed]
     assert all(e.failure is None for e in events if isinstance(e, ReplyClosed))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from claude_textual.core.client import make_client
 from claude_textual.core.model import Status, user_text_message
-from claude_textual.core.turn import MessageSaved, ReplyClosed, ReplyOpened, Turn, drain
+from claude_textual.core.turn import PromptSaved, ReplyClosed, ReplyOpened, Turn, drain
 from tests.conftest import fixture_reply
 
 
@@ -20,7 +20,7 @@ async def test_client_is_made_after_the_prompt_is_saved(api, history, settings):
     turn = Turn(history, conversation.id, settings, None, connect=connect)
     async for event in turn.run(user_text_message("hi")):
         order.append(type(event).__name__)
-    assert order[:3] == [MessageSaved.__name__, ReplyOpened.__name__, "connect"]
+    assert order[:3] == [PromptSaved.__name__, ReplyOpened.__name__, "connect"]
     assert history.load_messages(conversation.id)[1].status is Status.COMPLETE
 
 

@@ -223,11 +223,11 @@ async def test_busy_while_streaming(api, make_app):
         await send(pilot, "long")
         reply = (await wait_for(pilot, lambda: assistants(app), what="the reply opens"))[0]
         await wait_for(pilot, lambda: reply.query(TextView), what="text starts")
-        conversation = app.screen.conversation_id
+        conversation = app.screen.session.conversation_id
         await send(pilot, "too soon")
         assert app.screen.query_one(PromptBox).text == "too soon"  # kept for later
         await pilot.press("ctrl+n")
-        assert app.screen.conversation_id == conversation
+        assert app.screen.session.conversation_id == conversation
         assert reply.streaming and reply in assistants(app)
         warnings = [n.message for n in log.of("warning")]
         assert len(warnings) == 2, warnings

@@ -48,19 +48,19 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         conversations = screen.query_one(ConversationList)
 
         await send_and_wait(pilot, "first question")
-        conv_a = screen.conversation_id
+        conv_a = screen.session.conversation_id
         assert transcript(app) == ["first question", TEXT_A]
         assert (status.total_in, status.total_out) == (25, 15)
         assert screen.sub_title == "first question"
 
         await pilot.press("ctrl+n")
-        assert screen.conversation_id is None
+        assert screen.session.conversation_id is None
         assert transcript(app) == [WELCOME]
         assert (status.total_in, status.total_out, status.reply_in, status.reply_out) == (0, 0, 0, 0)
         assert screen.sub_title == "New conversation"
 
         await send_and_wait(pilot, "second question")
-        conv_b = screen.conversation_id
+        conv_b = screen.session.conversation_id
         assert conv_b not in (None, conv_a)
         assert transcript(app) == ["second question", TEXT_B]
         assert (status.total_in, status.total_out) == (11, 6)
@@ -76,7 +76,7 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         await pilot.press("down")
         assert conversations.highlighted_option.id == conv_a
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.conversation_id == conv_a, what="conversation A opened")
+        await wait_for(pilot, lambda: screen.session.conversation_id == conv_a, what="conversation A opened")
         await pilot.pause()
         assert transcript(app) == ["first question", TEXT_A]
         assert (status.total_in, status.total_out) == (25, 15)
@@ -86,7 +86,7 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
 
         # mouse: click B's row (rows are two lines under the border: B on 1-2, A on 3-4)
         await pilot.click(ConversationList, offset=(4, 1))
-        await wait_for(pilot, lambda: screen.conversation_id == conv_b, what="conversation B opened")
+        await wait_for(pilot, lambda: screen.session.conversation_id == conv_b, what="conversation B opened")
         await pilot.pause()
         assert transcript(app) == ["second question", TEXT_B]
         assert (status.total_in, status.total_out) == (11, 6)
@@ -100,7 +100,7 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         # a prompt now continues B
         api.then(fixture_reply("docs_basic_text.sse"))
         await send_and_wait(pilot, "more")
-        assert screen.conversation_id == conv_b
+        assert screen.session.conversation_id == conv_b
         assert (status.total_in, status.total_out) == (11 + 25, 6 + 15)
 
     history = History(db_path)
@@ -120,7 +120,7 @@ async def test_initial_prompt_then_resume_last(api, make_app, db_path):
     async with run(app) as pilot:
         await wait_for(pilot, lambda: assistants(app) and idle(app), what="the automatic prompt's reply")
         assert transcript(app) == ["hi", TEXT_A]
-        first_id = app.screen.conversation_id
+        first_id = app.screen.session.conversation_id
     assert len(api.requests) == 1
     assert api.requests[0].body["messages"] == [
         {"role": "user", "content": [{"type": "text", "text": "hi"}]},
@@ -129,10 +129,10 @@ async def test_initial_prompt_then_resume_last(api, make_app, db_path):
     app = make_app(resume="last")
     async with run(app) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.screen.conversation_id is not None, what="the resumed conversation")
+        await wait_for(pilot, lambda: app.screen.session.conversation_id is not None, what="the resumed conversation")
         listing = app.screen.query_one(ConversationList)
         await wait_for(pilot, lambda: listing.option_count == 1, what="the list")
-        assert app.screen.conversation_id == first_id
+        assert app.screen.session.conversation_id == first_id
         assert transcript(app) == ["hi", TEXT_A]
         assert assistants(app)[0].message.status is Status.COMPLETE
         status = app.screen.query_one(StatusBar)
@@ -150,7 +150,7 @@ async def test_resume_unknown_conversation(api, make_app, db_path):
         await wait_for(pilot, lambda: log.of("error"), what="an error notification")
         [error] = log.of("error")
         assert "no-such-id" in error.message and error.title == "--resume"
-        assert app.is_running and app.screen.conversation_id is None
+        assert app.is_running and app.screen.session.conversation_id is None
         # the transcript is the usual empty one, with its hint, not a blank pane
         await pilot.pause()
         assert transcript(app) == [WELCOME]

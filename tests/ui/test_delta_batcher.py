@@ -7,13 +7,13 @@ import asyncio
 from claude_textual.core.model import Message
 from claude_textual.core.stream import BlockDelta, BlockStopped
 from claude_textual.core.turn import ReplyEvent
-from claude_textual.ui.messages import DeltaBatcher
+from claude_textual.ui.relay import DeltaBatcher
 
 
 async def test_delta_batcher_merges_pieces_in_order_and_sends_the_last_with_the_block_end():
     posted: list[object] = []
     message = Message(role="assistant", content=[])
-    batcher = DeltaBatcher(lambda m: posted.append(m.event), window=10)
+    batcher = DeltaBatcher(posted.append, window=10)
 
     def delta(index: int, text: str, kind: str = "text_delta") -> ReplyEvent:
         return ReplyEvent(message, BlockDelta(index, kind, text))
@@ -32,7 +32,7 @@ async def test_delta_batcher_merges_pieces_in_order_and_sends_the_last_with_the_
 async def test_delta_batcher_sends_a_lone_piece_after_its_window():
     posted: list[object] = []
     message = Message(role="assistant", content=[])
-    batcher = DeltaBatcher(lambda m: posted.append(m.event), window=0.02)
+    batcher = DeltaBatcher(posted.append, window=0.02)
     batcher.add(ReplyEvent(message, BlockDelta(0, "text_delta", "alone")))
     assert posted == []
     await asyncio.sleep(0.05)

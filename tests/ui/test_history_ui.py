@@ -9,7 +9,8 @@ from claude_textual.core.model import Message, user_text_message
 from claude_textual.store.history import History
 from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
 from claude_textual.ui.widgets.message import UserMessage
-from claude_textual.ui.widgets.message_pane import WINDOW, MessagePane
+from claude_textual.session.chat import WINDOW
+from claude_textual.ui.widgets.message_pane import MessagePane
 from tests.ui.uihelpers import NotificationLog, ready, run, wait_for
 
 
@@ -148,7 +149,7 @@ async def test_search_opens_the_conversation_at_the_hit(make_app, db_path):
         await pilot.pause(0.6)
         await pilot.press("down", "enter")
         screen = app.screen_stack[-1]
-        await wait_for(pilot, lambda: getattr(screen, "conversation_id", None) == ids[0], what="opened")
+        await wait_for(pilot, lambda: getattr(getattr(screen, "session", None), "conversation_id", None) == ids[0], what="opened")
         pane = screen.query_one(MessagePane)
         selected = pane.selected
         assert isinstance(selected, UserMessage) and selected.message.seq == 40

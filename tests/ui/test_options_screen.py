@@ -85,14 +85,14 @@ async def test_pick_model_and_options_then_the_next_request_carries_them(api, ma
         assert sent(api.requests[-1]) == EXPECTED
         assert [m["role"] for m in api.requests[-1].body["messages"]] == ["user", "assistant", "user"]
         assert "output_config" not in api.requests[0].body and "tools" not in api.requests[0].body  # before
-        conversation_id = app.screen.conversation_id
+        conversation_id = app.screen.session.conversation_id
 
     # later, in a new app: reopening the conversation keeps them
     app = make_app(resume=conversation_id)
     async with run(app) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: "claude-listed-2" in status_text(app), what="the conversation's settings")
-        assert app.screen.conversation_id == conversation_id
+        assert app.screen.session.conversation_id == conversation_id
         await send_and_wait(pilot, "third")
         assert sent(api.requests[-1]) == EXPECTED
 
@@ -186,7 +186,7 @@ async def test_huge_prompt_that_does_not_fit_is_not_sent(api, make_app):
         assert [r.path for r in api.requests] == ["/v1/models?limit=100", "/v1/messages/count_tokens"]
         assert api.requests[1].body["messages"][-1]["content"][0]["text"] == huge
         assert not assistants(app)
-        assert app.screen.conversation_id is None  # nothing saved
+        assert app.screen.session.conversation_id is None  # nothing saved
 
 
 async def test_huge_prompt_that_fits_is_sent_and_failed_count_sends_with_a_note(api, make_app):

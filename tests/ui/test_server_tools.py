@@ -3,15 +3,8 @@ code execution (the recorded stream from the API for search; documented block sh
 
 from __future__ import annotations
 
-from claude_textual.ui.widgets.blocks import (
-    ResultView,
-    ToolView,
-    citation_text,
-    result_text,
-    result_title,
-    tool_body,
-    tool_title,
-)
+from claude_textual.core.describe import result_text, result_title, tool_body, tool_title
+from claude_textual.ui.widgets.blocks import ResultView, ToolView, citation_text
 from tests.conftest import fixture_reply
 from tests.ui.uihelpers import assistants, panel_body, plain, ready, run, send_and_wait
 

@@ -8,7 +8,8 @@ from rich.markdown import Markdown as RichMarkdown
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
-from claude_textual.ui.widgets.blocks import TextView, rich_markdown
+from claude_textual.ui.widgets.blocks import TextView
+from claude_textual.ui.widgets.markdown_lines import rich_markdown
 
 DOC = """Intro paragraph with *emphasis*, **strong** and `code`, long enough to wrap across the width of \
 the view at least once or twice when it is drawn.

@@ -52,7 +52,7 @@ def run(app: Any, log: NotificationLog | None = None):
 
 async def ready(pilot: Any) -> None:
     """Wait until the history database is open (a thread worker opens it)."""
-    await wait_for(pilot, lambda: pilot.app.screen.history is not None, what="history opened")
+    await wait_for(pilot, lambda: pilot.app.screen.session.store is not None, what="history opened")
 
 
 def assistants(app: Any) -> list[AssistantMessage]:

@@ -5,6 +5,10 @@ The name and input come from the model, so they are made inert and shown without
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +21,11 @@ from claude_textual.core.model import Block
 from claude_textual.core.sanitize import inert, inert_json
 from claude_textual.core.tools import Decision
 from claude_textual.ui.screens.dialogs import _DIALOG_CSS
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from claude_textual.ui.messages import ApprovalRequest
 
 
 class ApprovalScreen(ModalScreen[Decision | None]):
@@ -66,3 +75,27 @@ class ApprovalScreen(ModalScreen[Decision | None]):
 
     def action_stop(self) -> None:
         self.dismiss(None)
+
+
+def ask(app: App, request: ApprovalRequest, *, on_stop: Callable[[], None]) -> bool:
+    """Show the modal for ``request`` and resolve its future with the answer; Esc calls ``on_stop``.
+    A question withdrawn meanwhile (the turn stopped) takes the modal away. False when it was withdrawn
+    before it could be asked."""
+    future = request.future
+    if future.done():
+        return False
+    modal = ApprovalScreen(request.tool_use, request.server)
+
+    def answered(decision: Decision | None) -> None:
+        if decision is None:
+            on_stop()
+        elif not future.done():
+            future.set_result(decision)
+
+    def withdrawn(_: asyncio.Future[Decision]) -> None:
+        if future.cancelled() and app.screen is modal:
+            app.pop_screen()
+
+    future.add_done_callback(withdrawn)
+    app.push_screen(modal, answered)
+    return True

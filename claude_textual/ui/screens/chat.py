@@ -1,7 +1,9 @@
-"""The chat screen: conversation list, transcript, prompt box, status bar.
+"""The chat screen: the sidebar, the transcript, the prompt box and the status bar, over a
+:class:`~claude_textual.session.chat.ChatSession`.
 
-Workers (opening the database, loading the list, running a turn) only post messages; the handlers
-here are the one place that changes widgets.
+It is thin: each action asks the session in a worker and applies the typed result (a window to show,
+a refusal to say, a turn to run). A running turn's events reach the widgets that own them as typed
+messages (``ui/relay.py``); only notifications and the conversation list are handled here.
 """
 
 from __future__ import annotations
@@ -9,46 +11,29 @@ from __future__ import annotations
 import asyncio
 import threading
 from contextlib import aclosing
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from claude_textual.core.context import used_tokens, worth_counting
-from claude_textual.core.model import Block, Message, SearchHit, Status, user_text_message
+from claude_textual.core.model import Block, Status
+from claude_textual.core.recorder import RecordError
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.messages import (
-    ApprovalRequest,
-    ConversationsLoaded,
-    DeltaBatcher,
-    HistoryFailed,
-    HistoryOpened,
-    PromptCounted,
-    TurnUpdate,
-)
-from claude_textual.ui.widgets.blocks import ToolView
-from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
-from claude_textual.ui.widgets.message import AssistantMessage
-from claude_textual.ui.widgets.message_pane import WINDOW, MessagePane
+from claude_textual.ui import messages as turn
+from claude_textual.ui.widgets.message_pane import MessagePane
 from claude_textual.ui.widgets.prompt import PromptBox
+from claude_textual.ui.widgets.sidebar import Sidebar
 from claude_textual.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from claude_textual.config import Settings
-    from claude_textual.core.models import Catalogue
     from claude_textual.core.tools import Decision
-    from claude_textual.core.turn import Turn
-    from claude_textual.store.history import History
+    from claude_textual.session.chat import ChatSession, Plan, Ready, Refused, Window
     from claude_textual.ui.app import ClaudeApp
-
-VIEWS = ("active", "archived", "trash")
 
 
 def warm_up_rendering() -> None:
@@ -65,6 +50,7 @@ def warm_up_rendering() -> None:
 
 class ChatScreen(Screen):
     app: ClaudeApp
+    CSS_PATH = "chat.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Stop reply"),
@@ -78,29 +64,17 @@ class ChatScreen(Screen):
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: ChatSession) -> None:
         super().__init__()
-        self.history: History | None = None
-        self.history_error: str | None = None  # why the history could not be opened
-        self.conversation_id: str | None = None
-        self.turn: Turn | None = None
+        self.session = session
+        session.approve = self.ask_approval
         self.turn_worker: Worker | None = None
-        self.view = "active"
-        self.title_filter = ""
-        self.trashed: list[str] = []
-        self._filter_timer: Timer | None = None
         self._sdk_requested = False
-        self._waiting = False  # the running turn is counting down to a retry
-        self.options: dict[str, Any] = {}  # the open (or the next new) conversation's own settings
-        self.used = 0  # context tokens of the open conversation's last reply
-        self.catalogue: Catalogue | None = None  # the model list, once the settings screen fetched it
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            with Vertical(id="sidebar"):
-                yield Input(placeholder="Filter titles  ( / )", id="filter")
-                yield ConversationList()
+            yield Sidebar()
             with Vertical(id="chat"):
                 yield MessagePane(id="messages")
                 yield PromptBox()
@@ -121,24 +95,39 @@ class ChatScreen(Screen):
         """A notification; its text may come from outside, so it is made inert and never markup."""
         self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
-    # ---- workers: they post messages, never touch widgets --------------------------------------
-    @work(thread=True, exit_on_error=False, group="history")
-    def open_history(self) -> None:
-        from claude_textual.store.engine import StoreError
-        from claude_textual.store.history import History
+    def refused(self, refusal: Refused) -> None:
+        self.say(refusal.reason, title=refusal.title, severity=refusal.severity,
+                 timeout=30 if refusal.severity == "error" else 5)
 
+    # ---- opening -----------------------------------------------------------------------------------
+    @work(exit_on_error=False, group="history")
+    async def open_history(self) -> None:
+        status = self.query_one(StatusBar)
         try:
-            history = History(self.app.db_path)
-            recovered = history.mark_stale_streaming()
-        except StoreError as exc:
-            self.post_message(HistoryFailed(str(exc)))
+            recovered = await self.session.open_store(self.app.db_path)
+        except RecordError as exc:
+            status.state = "history unavailable"
+            self.say(str(exc), title="Database", severity="error", timeout=30)
             return
-        except Exception as exc:  # never leave the status bar saying "opening history…" for ever
-            self.post_message(HistoryFailed(f"Cannot open the history database {self.app.db_path}: "
-                                            f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(HistoryOpened(history, recovered))
-        warm_up_rendering()
+        status.state = ""
+        if recovered:
+            self.say(f"{recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
+        assert self.session.library is not None
+        self.query_one(Sidebar).attach(self.session.library)
+        await self.resume()
+        if self.app.initial_prompt:
+            await self.send(self.app.initial_prompt)
+        await asyncio.to_thread(warm_up_rendering)
+
+    async def resume(self) -> None:
+        store, ref = self.session.store, self.app.resume
+        if store is not None and ref:
+            try:
+                await self.load(await asyncio.to_thread(store.resolve, ref))
+                return
+            except RecordError as exc:
+                self.say(str(exc), title="--resume", severity="error")
+        await self.show(None)
 
     @on(PromptBox.Changed)
     def preload_sdk(self) -> None:
@@ -151,176 +140,69 @@ class ChatScreen(Screen):
             self._sdk_requested = True
             threading.Thread(target=self.app.client, name="sdk-preload", daemon=True).start()
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="list")
-    def load_conversations(self, offset: int = 0) -> None:
-        history = self.history
-        if history is None:
-            return
-        page = history.list_conversations(PAGE, offset, view=self.view, title=self.title_filter)
-        total = history.count_conversations(self.view) if offset == 0 else None
-        self.post_message(ConversationsLoaded(page, offset=offset, total=total))
+    async def show(self, window: Window | None) -> None:
+        """Show a conversation's window (None: a new conversation)."""
+        self.sub_title = inert(window.conversation.title) if window else "New conversation"
+        self.query_one(Sidebar).set_current(window.conversation.id if window else None)
+        self.query_one(StatusBar).show_totals(window)
+        self.show_settings()
+        await self.query_one(MessagePane).show(window)
 
-    @work(exit_on_error=False, exclusive=True, group="turn")
-    async def run_turn(self, turn: Turn, prompt: Message | None) -> None:
-        batcher = DeltaBatcher(self.post_message)  # streamed pieces merged: one message per SSE event is costly
-        try:
-            async with aclosing(turn.run(prompt)) as events:  # a cancel closes the turn here and now
-                async for event in events:
-                    batcher.add(event)
-                    await batcher.pace()
-        finally:
-            batcher.flush()
+    async def apply(self, result: Window | Refused | None) -> None:
+        from claude_textual.session.chat import Refused
 
-    async def ask_approval(self, tool_use: Block, server: str) -> Decision:
-        """The turn worker's approver: the handler below asks; cancelling the turn withdraws the question."""
-        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-        self.post_message(ApprovalRequest(tool_use, server, future))
-        return await future
+        if isinstance(result, Refused):
+            self.refused(result)
+        elif result is not None:
+            await self.show(result)
 
-    # ---- handlers: history and list --------------------------------------------------------------
-    async def on_history_opened(self, message: HistoryOpened) -> None:
-        self.history = message.history
-        self.query_one(StatusBar).state = ""
-        if message.recovered:
-            self.say(f"{message.recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
-        self.load_conversations()
-        if self.app.resume:
-            from claude_textual.store.engine import StoreError
+    @work(exit_on_error=False, exclusive=True, group="open")
+    async def open(self, conversation_id: str) -> None:
+        await self.load(conversation_id)
 
-            try:
-                await self.open_conversation(self.history.resolve(self.app.resume))
-            except StoreError as exc:
-                self.say(str(exc), title="--resume", severity="error")
-                await self.query_one(MessagePane).show([])
-        else:
-            await self.query_one(MessagePane).show([])
-        if self.app.initial_prompt:
-            await self.send(self.app.initial_prompt)
+    async def load(self, conversation_id: str) -> None:
+        """Show the end of conversation ``conversation_id``, which becomes the open one."""
+        if self.session.conversation_id != conversation_id:
+            self.query_one(PromptBox).end_edit()  # the prompt being edited belongs to the other one
+        await self.apply(await self.session.open(conversation_id))
 
-    def on_history_failed(self, message: HistoryFailed) -> None:
-        self.history_error = message.error
-        self.query_one(StatusBar).state = "history unavailable"
-        self.say(message.error, title="Database", severity="error", timeout=30)
-
-    def on_conversations_loaded(self, message: ConversationsLoaded) -> None:
-        listing = self.query_one(ConversationList)
-        listing.show(message.conversations, self.conversation_id, append=message.offset > 0)
-        if message.total is not None:
-            listing.set_view(self.view, message.total)
-
-    def on_conversation_list_need_more(self, message: ConversationList.NeedMore) -> None:
-        self.load_conversations(message.offset)
-
-    @on(OptionList.OptionSelected, "#conversations")
-    async def conversation_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id and event.option.id != self.conversation_id:
-            await self.open_conversation(event.option.id)
+    def on_sidebar_open(self, message: Sidebar.Open) -> None:
+        if message.conversation_id != self.session.conversation_id:
+            self.open(message.conversation_id)
         self.query_one(PromptBox).focus()
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.title_filter = event.value.strip()
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(0.15, self.load_conversations)
+    def on_sidebar_renamed(self, message: Sidebar.Renamed) -> None:
+        if message.conversation_id == self.session.conversation_id:
+            self.sub_title = inert(message.title)
 
-    @on(Input.Submitted, "#filter")
-    def filter_submitted(self) -> None:
-        self.query_one(ConversationList).focus()
+    async def on_sidebar_trashed(self, message: Sidebar.Trashed) -> None:
+        if message.conversation_id == self.session.conversation_id:
+            await self.action_new_conversation()
 
-    @work(exit_on_error=False, group="modal")
-    async def on_conversation_list_act(self, message: ConversationList.Act) -> None:
-        history, target = self.history, message.conversation_id
-        if history is None:
-            return
-        if message.action == "view":
-            self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-            self.load_conversations()
-            return
-        if message.action == "undo":
-            restore = target if self.view == "trash" else (self.trashed.pop() if self.trashed else None)
-            if restore is None:
-                self.say("Nothing to restore.")
-                return
-            history.restore(restore)
-            self.say("Restored from the trash.")
-            self.load_conversations()
-            return
-        if target is None:
-            return
-        conversation = history.get_conversation(target)
-        if conversation is None:
-            return
-        from claude_textual.ui.screens.dialogs import ConfirmScreen, TextPromptScreen
-
-        if message.action == "rename":
-            title = await self.app.push_screen_wait(TextPromptScreen("Rename conversation", conversation.title))
-            if title is not None:
-                history.rename(target, title)
-                if target == self.conversation_id:
-                    self.sub_title = inert(title)
-        elif message.action == "archive":
-            history.set_archived(target, not conversation.archived)
-            self.say("Unarchived." if conversation.archived else "Archived (v shows the archive).")
-        elif message.action == "delete":
-            if self.view == "trash":
-                self.say("Already in the trash: u restores it.")
-                return
-            question = f"Move “{conversation.title}” to the trash?"
-            if not await self.app.push_screen_wait(ConfirmScreen(question, "Move to trash")):
-                return
-            history.trash(target)
-            self.trashed.append(target)
-            self.say("Moved to the trash. Press u in the list to undo.")
-            if target == self.conversation_id:
-                await self.action_new_conversation()
-        self.load_conversations()
-
-    # ---- handlers: transcript ----------------------------------------------------------------------
+    # ---- the transcript ----------------------------------------------------------------------------
+    @work(exit_on_error=False, group="window")
     async def on_message_pane_need_earlier(self, message: MessagePane.NeedEarlier) -> None:
-        if self.history is None or self.conversation_id is None:
-            return
-        messages, earlier, _ = self.history.load_window(self.conversation_id, WINDOW, before=message.before_seq)
-        await self.query_one(MessagePane).prepend(messages, earlier=earlier)
-        self.show_branches()
+        if part := await self.session.earlier(message.before_seq):
+            await self.query_one(MessagePane).prepend(part)
 
-    async def on_message_pane_need_latest(self) -> None:
-        if self.conversation_id is not None:
-            await self.open_conversation(self.conversation_id, force=True)
+    def on_message_pane_need_latest(self) -> None:
+        if self.session.conversation_id is not None:
+            self.open(self.session.conversation_id)
 
-    def show_branches(self) -> None:
-        """Mark the messages on screen that have siblings ``‹ 2/3 ›`` (one query for the window)."""
-        pane = self.query_one(MessagePane)
-        if self.history is not None:
-            pane.show_branches(self.history.sibling_places([w.message.id for w in pane.message_widgets()
-                                                            if w.message.id]))
+    @work(exit_on_error=False, group="window")
+    async def on_message_pane_need_places(self, message: MessagePane.NeedPlaces) -> None:
+        self.query_one(MessagePane).show_branches(await self.session.places(message.ids))
 
     def on_message_pane_edit(self, message: MessagePane.Edit) -> None:
         self.query_one(PromptBox).begin_edit(message.message)
 
+    @work(exit_on_error=False, group="open")
     async def on_message_pane_switch_branch(self, message: MessagePane.SwitchBranch) -> None:
-        if self.history is None or self.conversation_id is None:
-            return
-        siblings = self.history.siblings(message.message.id or "")
-        if message.message.id in siblings:
-            index = siblings.index(message.message.id) + message.step
-            if 0 <= index < len(siblings):
-                await self.open_at(self.conversation_id, siblings[index], follow=True)
+        await self.apply(await self.session.switch_branch(message.message, message.step))
 
-    async def open_at(self, conversation_id: str, message_id: str, *, follow: bool = False) -> None:
-        """Show message ``message_id``, selected; first switch to the latest branch through it when
-        ``follow`` is set or when it is not on the branch shown (the conversation remembers the switch)."""
-        if self.history is None:
-            return
-        if self.streaming():
-            self.say("Stop the streaming reply (Esc) before switching.", severity="warning")
-            return
-        target = next(iter(self.history.load_by_id([message_id])), None)
-        if target is None:
-            return
-        if follow or message_id not in dict(self.history.branch(conversation_id)):
-            self.history.follow(conversation_id, message_id)
-        await self.open_conversation(conversation_id, at_seq=target.seq, force=True)
+    @work(exit_on_error=False, group="open")
+    async def open_at(self, conversation_id: str, message_id: str) -> None:
+        await self.apply(await self.session.open_at(conversation_id, message_id))
 
     def on_message_pane_copy_text(self, message: MessagePane.CopyText) -> None:
         from claude_textual.ui.clipboard import copy_text
@@ -337,390 +219,172 @@ class ChatScreen(Screen):
         if index is not None:
             self.on_message_pane_copy_text(MessagePane.CopyText(message.blocks[index].code, "code block"))
 
-    # ---- handlers: the running turn --------------------------------------------------------------
-    def on_approval_request(self, request: ApprovalRequest) -> None:
+    # ---- sending and the running turn --------------------------------------------------------------
+    def on_prompt_box_submitted(self, event: PromptBox.Submitted) -> None:
+        self.send_worker(event.text)
+
+    @work(exit_on_error=False, group="send")
+    async def send_worker(self, text: str) -> None:
+        await self.send(text)
+
+    async def send(self, text: str) -> None:
+        """Plan sending ``text`` (counting it first when it may not fit), then run the turn. The box
+        keeps the prompt until it is saved (``PromptSaved``), so a refusal or a failure loses nothing."""
+        from claude_textual.session.chat import NeedsCount
+
+        box, pane = self.query_one(PromptBox), self.query_one(MessagePane)
+        plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later))
+        if isinstance(plan, NeedsCount):
+            status = self.query_one(StatusBar)
+            status.state = "counting the prompt's tokens…"
+            fit = await self.session.count(text)
+            status.state = ""
+            plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later), fit=fit)
+        await self.start(plan)
+
+    async def start(self, plan: Plan) -> None:
+        from claude_textual.session.chat import Ready
+
+        if not isinstance(plan, Ready):
+            self.refused(plan)  # type: ignore[arg-type]
+            return
+        if plan.note:
+            self.say(plan.note, severity="warning", timeout=10)
+        if plan.window is not None:
+            await self.show(plan.window)
+            self.query_one(Sidebar).reload()
+        self.turn_worker = self.run_turn(plan)
+
+    @work(exit_on_error=False, exclusive=True, group="turn")
+    async def run_turn(self, plan: Ready) -> None:
+        from claude_textual.ui.relay import DeltaBatcher, Relay
+
+        relay = Relay(pane=self.query_one(MessagePane), status=self.query_one(StatusBar),
+                      prompt=self.query_one(PromptBox), screen=self)
+        batcher = DeltaBatcher(relay)  # streamed pieces merged: one message per SSE event is costly
+        try:
+            async with aclosing(self.session.run(plan)) as events:  # a cancel closes the turn here and now
+                async for event in events:
+                    batcher.add(event)
+                    await batcher.pace()
+        finally:
+            batcher.flush()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.turn_worker or event.state not in (WorkerState.CANCELLED, WorkerState.ERROR):
+            return
+        reply = self.session.turn.reply if self.session.turn else None
+        error = event.worker.error if event.state == WorkerState.ERROR else None
+        for owner in (self.query_one(MessagePane), self.query_one(StatusBar), self):
+            owner.post_message(turn.TurnStopped(reply, error))
+
+    def on_turn_stopped(self, message: turn.TurnStopped) -> None:
+        if message.error is not None:
+            self.say(f"{message.error}", title="Could not run the turn", severity="error", timeout=15)
+        self.query_one(Sidebar).reload()
+
+    def on_save_failed(self, message: turn.SaveFailed) -> None:
+        self.say(str(message.event.not_saved), title="Database", severity="error", timeout=30)
+
+    def on_reply_closed(self, message: turn.ReplyClosed) -> None:
+        event = message.event
+        if event.not_saved is not None:  # shown, but the history could not take it
+            self.say(str(event.not_saved), title="Database", severity="error", timeout=30)
+        elif event.failure is not None and event.message.status is Status.ERROR:
+            self.say(f"{event.failure}\nCtrl+R retries.", title="API error", severity="error", timeout=10)
+        self.show_settings()
+        self.query_one(Sidebar).reload()
+
+    def on_tool_notice(self, message: turn.ToolNotice) -> None:
+        self.say(message.text, title="Tools", severity="warning", timeout=10)
+
+    async def ask_approval(self, tool_use: Block, server: str) -> Decision:
+        """The turn worker's approver: the handler below asks; cancelling the turn withdraws the question."""
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        self.post_message(turn.ApprovalRequest(tool_use, server, future))
+        return await future
+
+    def on_approval_request(self, request: turn.ApprovalRequest) -> None:
         """Ask with a modal; Esc there denies and stops the turn. A turn stopped meanwhile takes the modal away."""
-        from claude_textual.ui.screens.approval import ApprovalScreen
+        from claude_textual.ui.screens.approval import ask
 
-        future = request.future
-        if future.done():
-            return
-        modal = ApprovalScreen(request.tool_use, request.server)
+        if ask(self.app, request, on_stop=self.action_cancel):
+            self.query_one(StatusBar).state = "waiting for your approval…"
 
-        def answered(decision: Decision | None) -> None:
-            if decision is None:
-                self.action_cancel()
-            elif not future.done():
-                future.set_result(decision)
-
-        def withdrawn(_: asyncio.Future[Decision]) -> None:
-            if future.cancelled() and self.app.screen is modal:
-                self.app.pop_screen()
-
-        future.add_done_callback(withdrawn)
-        self.app.push_screen(modal, answered)
-        self.query_one(StatusBar).state = "waiting for your approval…"
-
-    @on(PromptBox.Submitted)
-    async def prompt_submitted(self, event: PromptBox.Submitted) -> None:
-        prompt = self.query_one(PromptBox)
-        edited = prompt.editing
-        if not await self.send(event.text, replacing=edited):
-            return
-        if edited is not None:
-            prompt.end_edit()
-        else:
-            prompt.clear()
-
-    @work(exit_on_error=False, exclusive=True, group="count")
-    async def count_first(self, text: str) -> None:
-        """Count the request a large prompt would make (``messages.count_tokens``) before it is sent."""
-        from claude_textual.core.context import check_fit
-        from claude_textual.core.requests import build_params
-
-        from claude_textual.config import cache_dir
-        from claude_textual.core.models import fetch_catalogue
-
-        settings, history, conversation_id = self.effective(), self.history, self.conversation_id
-        earlier = await asyncio.to_thread(history.load_messages, conversation_id) if history and conversation_id else []
-        params = build_params([*earlier, user_text_message(text)], settings)
-        # the model's own window (ModelInfo.max_input_tokens) when the list can be had, cached or fetched
-        catalogue = self.catalogue or await fetch_catalogue(self.connect, cache_dir() / "models.json", self.catalogue_key())
-        fit = await check_fit(self.connect, params, catalogue.context_window(settings.model))
-        self.post_message(PromptCounted(text, fit, catalogue))
-
-    def catalogue_key(self) -> str:
-        """What the cached model list is kept under: the API it came from."""
-        return "demo" if self.app.demo else (self.app.base_url or "https://api.anthropic.com")
-
-    async def on_prompt_counted(self, message: PromptCounted) -> None:
-        self.query_one(StatusBar).state = ""
-        if not message.catalogue.offline:
-            self.catalogue = message.catalogue
-        fit = message.fit
-        if not fit.fits:
-            self.say(fit.note, title="Too large for the context window", severity="error", timeout=30)
-            return
-        if fit.note:
-            self.say(fit.note, severity="warning", timeout=10)
-        box = self.query_one(PromptBox)
-        edited = box.editing
-        if await self.send(message.text, counted=True, replacing=edited):
-            if edited is not None:
-                box.end_edit()
-            elif box.full_text().strip() == message.text:
-                box.clear()
-
-    async def on_turn_update(self, update: TurnUpdate) -> None:
-        from claude_textual.core import stream, turn
-
-        event = update.event
-        pane = self.query_one(MessagePane)
-        status = self.query_one(StatusBar)
-        if isinstance(event, turn.MessageSaved):
-            await pane.add(event.message)
-            self.show_branches()
-        elif isinstance(event, turn.ReplyOpened):
-            await pane.open_reply(event.message)
-            self.show_branches()
-            status.state, status.reply_in, status.reply_out = "waiting for Claude…", 0, 0
-        elif isinstance(event, turn.Waiting):
-            self._waiting = bool(event.seconds)
-            where = f"({event.attempt}/{event.retries})"
-            status.state = (f"{event.reason} — retrying in {event.seconds} s {where} · Esc stops" if event.seconds
-                            else f"{event.reason} — retrying now {where}…")
-        elif isinstance(event, turn.ReplyEvent):
-            self._waiting = False
-            view = pane.reply(event.message.id)
-            item = event.event
-            if view is None:
-                return
-            if isinstance(item, stream.BlockDelta):
-                view.feed(item.index, item.kind, item.text)
-                status.state = "streaming…"
-            elif isinstance(item, stream.BlockStarted):
-                await view.start_block(item.index, item.block)
-            elif isinstance(item, stream.BlockStopped):
-                await view.stop_block(item.index, item.block)
-            elif isinstance(item, stream.UsageUpdated):
-                status.reply_in = int(item.usage.get("input_tokens") or 0)
-                status.reply_out = int(item.usage.get("output_tokens") or 0)
-            elif isinstance(item, stream.ReplyStarted):
-                view.set_model(item.model)
-        elif isinstance(event, turn.ReplyClosed):
-            await self.reply_closed(event.message, event.failure)
-        elif isinstance(event, turn.ToolStarted | turn.ToolFinished):
-            view = pane.reply(event.message.id)
-            if isinstance(event, turn.ToolStarted):
-                state = "running…"
-                status.state = inert(f"running {event.tool_use.get('name')} ({event.server})… · Esc stops")
-            else:
-                state = ("failed" if event.result.get("is_error") else "done") if event.ran else "not run"
-                status.state = ""
-            if view is not None:
-                view.tool_state(event.tool_use["id"], state)
-        elif isinstance(event, turn.ToolNotice):
-            self.say(event.text, title="Tools", severity="warning", timeout=10)
-
-    async def reply_closed(self, message: Message, failure: object | None) -> None:
-        view = self.query_one(MessagePane).reply(message.id)
-        if view is not None:
-            await view.close(message, failure)  # type: ignore[arg-type]
-        status = self.query_one(StatusBar)
-        status.state = ""
-        self._waiting = False
-        if message.usage is not None:
-            status.total_in += message.usage.count("input_tokens")
-            status.total_out += message.usage.count("output_tokens")
-            self.used = used_tokens(message.usage.raw)
-            self.show_settings()
-        if getattr(failure, "kind", None) == "store":  # shown, but the history could not take it
-            self.say(str(failure), title="Database", severity="error", timeout=30)
-            failure = None  # said once
-        if message.status is Status.ERROR and failure is not None:
-            self.say(f"{failure}\nCtrl+R retries.", title="API error", severity="error", timeout=10)
-        self.show_retry_hint()
-        self.load_conversations()
-
-    def show_retry_hint(self) -> None:
-        """The last reply on screen, when it failed or was stopped, says that Ctrl+R retries it."""
-        pane = self.query_one(MessagePane)
-        widgets = pane.message_widgets()
-        last = widgets[-1] if widgets and not pane.later else None
-        for widget in pane.query(AssistantMessage):
-            widget.set_retryable(widget is last and not widget.streaming
-                                 and widget.message.status in (Status.ERROR, Status.INTERRUPTED))
-
-    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self.turn_worker:
-            return
-        if event.state == WorkerState.CANCELLED and self.turn and self.turn.reply:
-            for tool in self.query(ToolView).results():
-                if tool.state == "running…":
-                    tool.set_state("stopped")
-            await self.reply_closed(self.turn.reply, None)
-        elif event.state == WorkerState.ERROR:
-            self.query_one(StatusBar).state = ""
-            self.say(f"{event.worker.error}", title="Could not run the turn", severity="error", timeout=15)
-            if self.turn and self.turn.reply:
-                await self.reply_closed(self.turn.reply, None)
-
-    # ---- actions -------------------------------------------------------------------------------
+    # ---- actions -----------------------------------------------------------------------------------
     def streaming(self) -> bool:
         return self.turn_worker is not None and self.turn_worker.is_running
-
-    async def send(self, text: str, *, replacing: Message | None = None, counted: bool = False) -> bool:
-        """Start a turn with ``text`` (as a new branch beside the prompt it is ``replacing``, an edit);
-        False (with a notice) when it cannot start now, or not yet: a prompt that may not fit the
-        context window is counted first (unless ``counted``)."""
-        if self.history is None:
-            if self.history_error is not None:
-                self.say(f"The history is unavailable, so the prompt was not sent (nothing could be saved). "
-                         f"{self.history_error}", title="Database", severity="error", timeout=30)
-            else:
-                self.say("The history database is not open yet.", severity="warning")
-            return False
-        if self.streaming():
-            self.say("A reply is still streaming: wait, or press Esc to stop it.", severity="warning")
-            return False
-        settings = self.effective()
-        if not counted and worth_counting(text, self.used, self.context_window(settings.model)):
-            self.query_one(StatusBar).state = "counting the prompt's tokens…"
-            self.count_first(text)
-            return False
-        from claude_textual.core.turn import title_from
-        from claude_textual.store.engine import StoreError
-
-        if self.conversation_id is None:
-            title = title_from(text, self.app.settings.title_length)
-            try:
-                conversation = self.history.create_conversation(title, settings.model, settings.system)
-                if self.options:
-                    self.history.set_options(conversation.id, self.options)
-            except StoreError as exc:  # a full disk, a lock held too long: the prompt stays in the box
-                self.say(f"The prompt was not sent. {exc}", title="Database", severity="error", timeout=30)
-                return False
-            self.conversation_id = conversation.id
-            self.sub_title = inert(conversation.title)
-        elif replacing is not None or self.query_one(MessagePane).later:
-            if replacing is not None:
-                from claude_textual.core.branches import start_edit
-
-                try:
-                    start_edit(self.history, self.conversation_id, replacing)
-                except StoreError as exc:
-                    self.say(f"The edited prompt was not sent. {exc}", title="Database", severity="error", timeout=30)
-                    return False
-            await self.open_conversation(self.conversation_id, force=True)
-        self.turn = self.new_turn()
-        self.turn_worker = self.run_turn(self.turn, user_text_message(text))
-        return True
-
-    def new_turn(self) -> Turn:
-        """A turn in the open conversation; the SDK client (about 2 s to import, the first time) is
-        made off the UI thread when the request is due, after the prompt is already on screen."""
-        from claude_textual.core.turn import Turn
-
-        assert self.history is not None and self.conversation_id is not None
-        return Turn(self.history, self.conversation_id, self.effective(), None, connect=self.connect,
-                    tools=self.app.tools(), approve=self.ask_approval)
-
-    async def connect(self) -> Any:
-        """The SDK client, made off the UI thread."""
-        return await asyncio.to_thread(self.app.client)
-
-    # ---- conversation settings ---------------------------------------------------------------------
-    def effective(self) -> Settings:
-        """The open conversation's settings: the app's (with ``--model``) under the conversation's own."""
-        return replace(self.app.settings, model=self.app.model).with_options(self.options)
-
-    def context_window(self, model: str) -> int:
-        from claude_textual.core.models import Catalogue
-
-        return (self.catalogue or Catalogue()).context_window(model)
-
-    def show_settings(self) -> None:
-        """The status bar and the thinking panels follow the open conversation's settings."""
-        settings = self.effective()
-        self.query_one(StatusBar).show_settings(settings, self.used, self.context_window(settings.model))
-        self.query_one(MessagePane).set_class(not settings.show_thinking, "-hide-thinking")
-
-    @work(exit_on_error=False, group="modal")
-    async def action_options(self) -> None:
-        """Ctrl+O: this conversation's settings (a new conversation gets them when it is created)."""
-        from claude_textual.config import cache_dir
-        from claude_textual.ui.screens.options import OptionsScreen
-
-        screen = OptionsScreen(self.effective(), self.connect, cache_dir() / "models.json", self.catalogue_key())
-        options = await self.app.push_screen_wait(screen)
-        self.catalogue = screen.catalogue or self.catalogue
-        if options is None:
-            self.show_settings()
-            return
-        if self.history is not None and self.conversation_id is not None:
-            from claude_textual.store.engine import StoreError
-
-            try:
-                self.history.set_options(self.conversation_id, options)
-            except StoreError as exc:
-                self.say(f"The settings were not saved. {exc}", title="Database", severity="error", timeout=30)
-                return
-        self.options = options
-        self.show_settings()
-        self.say("Saved: the next request uses these settings.")
-
-    async def open_conversation(self, conversation_id: str, *, at_seq: int | None = None,
-                                force: bool = False) -> None:
-        """Show a conversation: its last messages, or the window around message ``at_seq``."""
-        if self.history is None or (conversation_id == self.conversation_id and at_seq is None and not force):
-            return
-        if self.streaming():
-            self.say("Stop the streaming reply (Esc) before switching.", severity="warning")
-            return
-        conversation = self.history.get_conversation(conversation_id)
-        if conversation is None:
-            return
-        messages, earlier, later = self.history.load_window(conversation_id, WINDOW, around=at_seq)
-        if conversation_id != self.conversation_id:
-            self.query_one(PromptBox).end_edit()  # the prompt being edited belongs to the other one
-        self.conversation_id = conversation_id
-        self.sub_title = inert(conversation.title)
-        await self.query_one(MessagePane).show(messages, earlier=earlier, later=later, focus_seq=at_seq)
-        self.show_branches()
-        self.show_retry_hint()
-        status = self.query_one(StatusBar)
-        status.reply_in = status.reply_out = 0
-        status.total_in, status.total_out = self.history.usage_totals(conversation_id)
-        self.options = conversation.options
-        self.used = next((used_tokens(m.usage.raw) for m in reversed(messages) if m.usage is not None), 0)
-        self.show_settings()
 
     def action_cancel(self) -> None:
         """Esc: stop the streaming reply; else leave the editing of an earlier prompt."""
         if self.streaming():
             self.turn_worker.cancel()  # type: ignore[union-attr]
-            if self._waiting:
+            if self.query_one(StatusBar).waiting:
                 self.say("Stopped waiting to retry. Ctrl+R retries.")
             else:
                 self.say("Stopped. The partial reply is kept, marked interrupted. Ctrl+R retries.")
         else:
             self.query_one(PromptBox).end_edit()
 
+    @work(exit_on_error=False, group="send")
     async def action_retry(self) -> None:
         """Ctrl+R: answer again, as a new branch, what the selected reply answered (or the last one;
         a selected prompt gets a whole new turn). The old reply stays, one ``[``/``]`` away."""
-        if self.history is None or self.conversation_id is None:
-            self.say("Nothing to retry here.", severity="warning")
-            return
-        if self.streaming():
-            self.say("A reply is still streaming: wait, or press Esc to stop it first.", severity="warning")
-            return
-        from claude_textual.core.branches import start_retry
-        from claude_textual.store.engine import StoreError
-
         selected = self.query_one(MessagePane).selected
-        try:
-            self.history.mark_stale_streaming()  # then read the target as it is now
-            if selected is not None:
-                target = next(iter(self.history.load_by_id([selected.message.id or ""])), None)
-            else:
-                target = next(iter(self.history.load_messages(self.conversation_id, last=1)), None)
-            if target is None:
-                self.say("Nothing to retry: this conversation is empty.", severity="warning")
-                return
-            if target.status is Status.STREAMING:
-                from claude_textual.store.history import stale_seconds
-
-                self.say("That reply is still being written, in another window? If the app writing it crashed, "
-                         f"Ctrl+R works once the reply has been idle for {stale_seconds():g} s.", severity="warning")
-                return
-            start_retry(self.history, self.conversation_id, target)
-        except StoreError as exc:
-            self.say(f"Cannot retry: {exc}", title="Database", severity="error", timeout=15)
-            return
-        await self.open_conversation(self.conversation_id, force=True)
-        self.turn = self.new_turn()
-        self.turn_worker = self.run_turn(self.turn, None)
+        await self.start(await self.session.plan_retry(selected.message if selected else None))
 
     async def action_new_conversation(self) -> None:
-        if self.streaming():
+        if self.session.running:
             self.say("Stop the streaming reply (Esc) first.", severity="warning")
             return
-        self.conversation_id = None
+        self.session.new()
         self.query_one(PromptBox).end_edit()
-        self.sub_title = "New conversation"
-        status = self.query_one(StatusBar)
-        status.reply_in = status.reply_out = status.total_in = status.total_out = 0
-        self.options, self.used = {}, 0
-        self.show_settings()
-        await self.query_one(MessagePane).show([])
-        self.query_one(ConversationList).highlighted = None
+        await self.show(None)
         self.query_one(PromptBox).focus()
 
+    def show_settings(self) -> None:
+        """The status bar and the thinking panels follow the open conversation's settings."""
+        settings = self.session.effective()
+        self.query_one(StatusBar).show_settings(settings, self.session.used, self.session.context_window())
+        self.query_one(MessagePane).set_class(not settings.show_thinking, "-hide-thinking")
+
+    @work(exit_on_error=False, group="modal")
+    async def action_options(self) -> None:
+        """Ctrl+O: this conversation's settings (a new conversation gets them when it is created)."""
+        from claude_textual.ui.screens.options import OptionsScreen
+
+        options = await self.app.push_screen_wait(OptionsScreen(self.session.effective(), self.session.models))
+        refused = await self.session.save_options(options) if options is not None else None
+        if refused is not None:
+            self.refused(refused)
+        elif options is not None:
+            self.say("Saved: the next request uses these settings.")
+        self.show_settings()
+
     def action_toggle_list(self) -> None:
-        self.query_one("#sidebar").toggle_class("-hidden")
+        self.query_one(Sidebar).toggle_class("-hidden")
 
     def action_filter(self) -> None:
-        self.query_one("#sidebar").remove_class("-hidden")
+        self.query_one(Sidebar).remove_class("-hidden")
         self.query_one("#filter", Input).focus()
 
     @work(exit_on_error=False, group="modal")
     async def action_search(self) -> None:
-        if self.history is None:
+        if self.session.store is None:
             return
         from claude_textual.ui.screens.search import SearchScreen
 
-        hit: SearchHit | None = await self.app.push_screen_wait(SearchScreen(self.history))
+        hit = await self.app.push_screen_wait(SearchScreen(self.session.store))
         if hit is not None:
-            await self.open_at(hit.conversation_id, hit.message_id)
+            self.open_at(hit.conversation_id, hit.message_id)
 
     @work(exit_on_error=False, group="modal")
     async def action_export(self) -> None:
-        if self.history is None or self.conversation_id is None:
+        if self.session.store is None or self.session.conversation_id is None:
             self.say("Open a conversation to export it.", severity="warning")
             return
         from claude_textual.ui.screens.export import ExportScreen
 
-        result = await self.app.push_screen_wait(ExportScreen(self.history, self.conversation_id))
+        result = await self.app.push_screen_wait(ExportScreen(self.session.store, self.session.conversation_id))
         if result:
             self.say(result)

@@ -7,6 +7,8 @@ path, permission denied) are shown in the dialog, which stays open.
 
 from __future__ import annotations
 
+import asyncio
+
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,8 +176,15 @@ class ExportScreen(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#export-save", Button).disabled = True
+        self.query_one("#export-copy", Button).disabled = True
+        self.query_one("#export-format", RadioSet).focus()
+        self.load()
+
+    @work(exit_on_error=False, group="export")
+    async def load(self) -> None:
         try:
-            self.conversation = self.history.get_conversation(self.conversation_id)
+            self.conversation = await asyncio.to_thread(self.history.get_conversation, self.conversation_id)
         except Exception as exc:  # the database failing is shown, not raised
             self.show_message(f"Could not read the conversation: {exc}", "error")
         if self.conversation is None:
@@ -186,7 +195,8 @@ class ExportScreen(ModalScreen[str | None]):
         else:
             self.query_one("#export-title", Static).update(inert(self.conversation.title) or "(untitled)")
             self.query_one("#export-path", Input).value = str(default_path(self.conversation, self.fmt))
-        self.query_one("#export-format", RadioSet).focus()
+            self.query_one("#export-save", Button).disabled = False
+            self.query_one("#export-copy", Button).disabled = False
 
     # ---- format and path ---------------------------------------------------------------------------
     @property

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -22,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from claude_textual.config import EFFORTS, THINKING_DISPLAYS, THINKING_MODES, Settings, value_problem
-from claude_textual.core.models import Catalogue, fetch_catalogue
+from claude_textual.core.catalogue import Catalogue
 from claude_textual.core.sanitize import inert
 
 SWITCHES = {"show_thinking": "Show the thinking panel", "web_search": "Web search (server tool)",
@@ -97,14 +96,12 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
-    def __init__(self, settings: Settings, connect: Callable[[], Awaitable[Any]], cache: Path, key: str) -> None:
-        """``settings``: the conversation's as they stand; ``connect`` makes the SDK client, whose
-        ``models.list()`` is cached in ``cache`` for the API ``key`` (its base URL)."""
+    def __init__(self, settings: Settings, models: Callable[[], Awaitable[Catalogue]]) -> None:
+        """``settings``: the conversation's as they stand; ``models`` gives the model list (cached,
+        fetched, or the built-in one)."""
         super().__init__()
         self.settings = settings
-        self.connect = connect
-        self.cache = cache
-        self.key = key
+        self.models = models
         self.catalogue: Catalogue | None = None
         """The model list once fetched (or the built-in one it fell back to)."""
 
@@ -152,7 +149,7 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
 
     @work(exit_on_error=False, exclusive=True)
     async def load_models(self) -> None:
-        self.post_message(ModelsLoaded(await fetch_catalogue(self.connect, self.cache, self.key)))
+        self.post_message(ModelsLoaded(await self.models()))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
         catalogue = self.catalogue = message.catalogue

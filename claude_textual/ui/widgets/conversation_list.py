@@ -90,11 +90,18 @@ class ConversationList(OptionList):
         self.exhausted = len(conversations) < PAGE
         if append:
             self.highlighted = highlighted
-        elif current is not None:
-            try:
-                self.highlighted = self.get_option_index(current)
-            except OptionDoesNotExist:
-                pass
+        else:
+            self.highlight(current)
+
+    def highlight(self, conversation_id: str | None) -> None:
+        """Highlight that conversation when it is listed (None: nothing)."""
+        if conversation_id is None:
+            self.highlighted = None
+            return
+        try:
+            self.highlighted = self.get_option_index(conversation_id)
+        except OptionDoesNotExist:
+            pass
 
     def on_focus(self) -> None:
         if self.highlighted is None and self.option_count:

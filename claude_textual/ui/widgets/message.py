@@ -8,10 +8,11 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.widgets.blocks import Coalescing, Growing, ToolView, block_view, text_of
+from claude_textual.core.describe import text_of
+from claude_textual.ui.widgets.blocks import ToolView, block_view
+from claude_textual.ui.widgets.streaming import Coalescing, Growing
 
 
 def usage_line(message: Message) -> str:
@@ -134,7 +135,7 @@ class AssistantMessage(Growing, Vertical):
         if isinstance(view, Coalescing):
             await view.settle(block)
 
-    async def close(self, message: Message, failure: ApiFailure | None) -> None:
+    async def close(self, message: Message, failure: object | None) -> None:
         """The reply ended: settle every block to its saved shape and show how it ended."""
         self.message = message
         self.streaming = False
@@ -143,6 +144,12 @@ class AssistantMessage(Growing, Vertical):
                 await self.start_block(index, block)
             await self.stop_block(index, block)
         self._show_state(failure)
+
+    def stop_tools(self) -> None:
+        """The turn stopped: a tool call still running says so."""
+        for view in self._views.values():
+            if isinstance(view, ToolView) and view.state == "running…":
+                view.set_state("stopped")
 
     def tool_state(self, tool_use_id: str, state: str) -> None:
         """Show in a tool call's panel title how it is going (see :meth:`ToolView.set_state`)."""
@@ -157,7 +164,7 @@ class AssistantMessage(Growing, Vertical):
             if not self.streaming:
                 self._show_state(None)
 
-    def _show_state(self, failure: ApiFailure | None) -> None:
+    def _show_state(self, failure: object | None) -> None:
         message = self.message
         if self.streaming:
             self._footer.update("streaming… (Esc stops)")

@@ -15,13 +15,16 @@ from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
 
-from claude_textual.core.codeblocks import CodeBlock, code_blocks
-from claude_textual.core.model import Message
-from claude_textual.ui.widgets.blocks import Growing
-from claude_textual.ui.widgets.message import AssistantMessage, UserMessage
+from typing import TYPE_CHECKING
 
-WINDOW = 20
-"""How many messages are mounted when a conversation opens, and how many more each load adds."""
+from claude_textual.core.codeblocks import CodeBlock, code_blocks
+from claude_textual.core.model import Message, Status
+from claude_textual.ui import messages as turn
+from claude_textual.ui.widgets.message import AssistantMessage, UserMessage
+from claude_textual.ui.widgets.streaming import Growing
+
+if TYPE_CHECKING:
+    from claude_textual.session.chat import Earlier, Window
 
 WELCOME = (
     "Type a prompt below and press Ctrl+S to send it.\n"
@@ -89,6 +92,13 @@ class MessagePane(Growing, VerticalScroll):
             self.message = message
             self.step = step
 
+    class NeedPlaces(TextualMessage):
+        """Messages were added: mark those with siblings (``show_branches``) once their places are read."""
+
+        def __init__(self, ids: list[str]) -> None:
+            super().__init__()
+            self.ids = ids
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.earlier = 0
@@ -103,16 +113,20 @@ class MessagePane(Growing, VerticalScroll):
     def message_widgets(self) -> list[MessageWidget]:
         return [w for w in self.children if isinstance(w, (UserMessage, AssistantMessage))]
 
-    async def show(self, messages: list[Message], *, earlier: int = 0, later: int = 0,
-                   focus_seq: int | None = None) -> None:
-        """Replace the transcript with ``messages``; ``earlier``/``later`` count those left out."""
+    async def show(self, window: Window | None) -> None:
+        """Replace the transcript with a conversation's window (None: an empty, new conversation)."""
+        messages = window.messages if window else []
+        earlier, later = (window.earlier, window.later) if window else (0, 0)
         self.earlier, self.later, self.selected, self._asked = earlier, later, None, False
         with self.app.batch_update():  # one repaint for the whole swap, not one per stage
-            await self._replace(messages, earlier, later, focus_seq)
+            await self._replace(messages, earlier, later, window.focus_seq if window else None,
+                                window.places if window else {})
+        self.show_retry_hint()
 
-    async def _replace(self, messages: list[Message], earlier: int, later: int, focus_seq: int | None) -> None:
+    async def _replace(self, messages: list[Message], earlier: int, later: int, focus_seq: int | None,
+                       places: dict[str, tuple[int, int]]) -> None:
         await self.remove_children()
-        widgets: list[Widget] = [message_widget(m) for m in messages]
+        widgets: list[Widget] = [message_widget(m, places) for m in messages]
         if not widgets:
             widgets.append(Static(WELCOME, classes="hint welcome", markup=False))
         if earlier:
@@ -128,13 +142,14 @@ class MessagePane(Growing, VerticalScroll):
             self.select(target)
             self.call_after_refresh(target.scroll_visible, top=True, animate=False)
 
-    async def prepend(self, messages: list[Message], earlier: int) -> None:
+    async def prepend(self, part: Earlier) -> None:
         """Add earlier messages above the window, keeping what is on screen where it was."""
+        messages, earlier = part.messages, part.earlier
         first = self.message_widgets()[0] if self.message_widgets() else None
         for hint in self.query(".earlier"):
             await hint.remove()
         offset = first.virtual_region.y - self.scroll_y if first else 0
-        widgets: list[Widget] = [message_widget(m) for m in messages]
+        widgets: list[Widget] = [message_widget(m, part.places) for m in messages]
         self.earlier = earlier
         if earlier:
             widgets.insert(0, Hint(f"▲ {earlier} earlier messages — scroll up or click to load", "earlier"))
@@ -157,19 +172,14 @@ class MessagePane(Growing, VerticalScroll):
         if new <= 0 < old and self.earlier:
             self.request("earlier")
 
-    async def add(self, message: Message) -> None:
+    async def add(self, widget: MessageWidget) -> None:
         for hint in self.query(".welcome"):
             await hint.remove()
-        await self.mount(message_widget(message))
+        await self.mount(widget)
         self.select(None)  # a new turn brings the view back to the end, with nothing selected
         self.anchor()
-
-    async def open_reply(self, message: Message) -> AssistantMessage:
-        widget = AssistantMessage(message, streaming=True)
-        await self.mount(widget)
-        self.select(None)
-        self.anchor()
-        return widget
+        if widget.message.id:
+            self.post_message(self.NeedPlaces([widget.message.id]))
 
     def reply(self, message_id: str | None) -> AssistantMessage | None:
         for widget in reversed(self.children):
@@ -178,9 +188,69 @@ class MessagePane(Growing, VerticalScroll):
         return None
 
     def show_branches(self, places: dict[str, tuple[int, int]]) -> None:
-        """Mark each message with its place among its siblings (see ``History.sibling_places``)."""
+        """Mark the messages listed with their place among their siblings (see ``History.sibling_places``)."""
         for widget in self.message_widgets():
-            widget.set_branch(places.get(widget.message.id or ""))
+            if widget.message.id in places:
+                widget.set_branch(places[widget.message.id])
+
+    def show_retry_hint(self) -> None:
+        """The last reply on screen, when it failed or was stopped, says that Ctrl+R retries it."""
+        widgets = self.message_widgets()
+        last = widgets[-1] if widgets and not self.later else None
+        for widget in self.query(AssistantMessage):
+            widget.set_retryable(widget is last and not widget.streaming
+                                 and widget.message.status in (Status.ERROR, Status.INTERRUPTED))
+
+    # ---- the running turn (see ui/relay.py) ------------------------------------------------------
+    async def on_prompt_saved(self, message: turn.PromptSaved) -> None:
+        await self.add(UserMessage(message.message))
+
+    async def on_results_saved(self, message: turn.ResultsSaved) -> None:
+        await self.add(UserMessage(message.message))
+
+    async def on_reply_opened(self, message: turn.ReplyOpened) -> None:
+        await self.add(AssistantMessage(message.message, streaming=True))
+
+    def on_reply_started(self, message: turn.ReplyStarted) -> None:
+        if view := self.reply(message.reply.id):
+            view.set_model(message.event.model)
+
+    async def on_block_started(self, message: turn.BlockStarted) -> None:
+        if view := self.reply(message.reply.id):
+            await view.start_block(message.event.index, message.event.block)
+
+    def on_block_delta(self, message: turn.BlockDelta) -> None:
+        if view := self.reply(message.reply.id):
+            view.feed(message.event.index, message.event.kind, message.event.text)
+
+    async def on_block_stopped(self, message: turn.BlockStopped) -> None:
+        if view := self.reply(message.reply.id):
+            await view.stop_block(message.event.index, message.event.block)
+
+    async def on_reply_closed(self, message: turn.ReplyClosed) -> None:
+        event = message.event
+        if view := self.reply(event.message.id):
+            await view.close(event.message, event.not_saved or event.failure)
+        self.show_retry_hint()
+
+    def on_tool_started(self, message: turn.ToolStarted) -> None:
+        if view := self.reply(message.event.message.id):
+            view.tool_state(message.event.tool_use["id"], "running…")
+
+    def on_tool_finished(self, message: turn.ToolFinished) -> None:
+        event = message.event
+        state = ("failed" if event.result.get("is_error") else "done") if event.ran else "not run"
+        if view := self.reply(event.message.id):
+            view.tool_state(event.tool_use["id"], state)
+
+    async def on_turn_stopped(self, message: turn.TurnStopped) -> None:
+        """The turn was stopped (or failed) before its reply closed: settle the reply as it stands."""
+        reply = message.reply
+        view = self.reply(reply.id) if reply is not None else None
+        if view is not None and reply is not None:
+            view.stop_tools()
+            await view.close(reply, None)
+        self.show_retry_hint()
 
     # ---- selection, copying, editing, branches ---------------------------------------------------
     def select(self, widget: MessageWidget | None) -> None:
@@ -243,5 +313,8 @@ class MessagePane(Growing, VerticalScroll):
             self.notify(f"This is the {'first' if step < 0 else 'last'} branch here.", severity="warning")
 
 
-def message_widget(message: Message) -> MessageWidget:
-    return AssistantMessage(message) if message.role == "assistant" else UserMessage(message)
+def message_widget(message: Message, places: dict[str, tuple[int, int]]) -> MessageWidget:
+    """The widget for a stored message, marked with its place among its siblings, if it has any."""
+    widget = AssistantMessage(message) if message.role == "assistant" else UserMessage(message)
+    widget.set_branch(places.get(message.id or ""))
+    return widget

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from claude_textual.core.model import Message as ChatMessage
+from claude_textual.ui import messages as turn
 
 EDITING = "Editing an earlier prompt: Ctrl+S sends it as a new branch · Esc cancels"
 
@@ -64,6 +65,20 @@ class PromptBox(TextArea):
         text = self.full_text().strip()
         if text:
             self.post_message(self.Submitted(text))
+
+    def on_prompt_saved(self, message: turn.PromptSaved) -> None:
+        """The prompt sent is in the history now: let go of it (and of the edit, if it was one).
+        What was typed meanwhile after it stays."""
+        sent = message.message.text()
+        if self.editing is not None:
+            self.end_edit()
+            return
+        text = self.full_text()
+        if text.strip() == sent:
+            self.clear()
+        elif text.lstrip().startswith(sent):
+            self.text = text.lstrip()[len(sent):].lstrip("\n")
+            self.move_cursor(self.document.end)
 
     def begin_edit(self, message: ChatMessage) -> None:
         """Put ``message``'s text here to be edited, keeping what was typed for ``end_edit``."""

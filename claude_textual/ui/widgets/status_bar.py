@@ -1,7 +1,9 @@
 """The status bar: model, demo flag, the conversation's thinking/effort and server tools, the context
-meter, live token counts for the reply and the conversation."""
+meter, live token counts for the reply and the conversation, and what the running turn is doing."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -9,6 +11,10 @@ from textual.widgets import Static
 from claude_textual.config import Settings
 from claude_textual.core.context import meter, short
 from claude_textual.core.sanitize import inert
+from claude_textual.ui import messages as turn
+
+if TYPE_CHECKING:
+    from claude_textual.session.chat import Window
 
 TOOL_NAMES = {"web_search": "search", "web_fetch": "fetch", "code_execution": "code"}
 
@@ -42,10 +48,55 @@ class StatusBar(Static):
 
     def __init__(self) -> None:
         super().__init__(id="status", markup=False)
+        self.waiting = False
+        """The running turn is counting down to a retry."""
 
     def show_settings(self, settings: Settings, used: int, window: int) -> None:
         """The conversation's model, options and context meter (``used`` of ``window`` tokens)."""
         self.model, self.summary, self.context = settings.model, settings_summary(settings), meter(used, window)
+
+    def show_totals(self, window: Window | None) -> None:
+        """A conversation was opened (None: a new one): its totals, no reply yet."""
+        self.reply_in = self.reply_out = 0
+        self.total_in, self.total_out = window.totals if window else (0, 0)
+
+    # ---- the running turn (see ui/relay.py) ------------------------------------------------------
+    def on_reply_opened(self) -> None:
+        self.state, self.reply_in, self.reply_out = "waiting for Claude…", 0, 0
+
+    def on_retry_waiting(self, message: turn.RetryWaiting) -> None:
+        event = message.event
+        self.waiting = bool(event.seconds)
+        where = f"({event.attempt}/{event.retries})"
+        self.state = (f"{event.reason} — retrying in {event.seconds} s {where} · Esc stops" if event.seconds
+                      else f"{event.reason} — retrying now {where}…")
+
+    def on_block_started(self) -> None:
+        self.waiting, self.state = False, "streaming…"
+
+    def on_usage_updated(self, message: turn.UsageUpdated) -> None:
+        usage = message.event.usage
+        self.reply_in = int(usage.get("input_tokens") or 0)
+        self.reply_out = int(usage.get("output_tokens") or 0)
+
+    def on_reply_closed(self, message: turn.ReplyClosed) -> None:
+        self.state, self.waiting = "", False
+        usage = message.event.message.usage
+        if usage is not None:
+            self.total_in += usage.count("input_tokens")
+            self.total_out += usage.count("output_tokens")
+
+    def on_tool_started(self, message: turn.ToolStarted) -> None:
+        self.state = inert(f"running {message.event.tool_use.get('name')} ({message.event.server})… · Esc stops")
+
+    def on_tool_finished(self) -> None:
+        self.state = ""
+
+    def on_save_failed(self) -> None:
+        self.state, self.waiting = "", False
+
+    def on_turn_stopped(self) -> None:
+        self.state, self.waiting = "", False
 
     def render(self) -> str:
         parts = []

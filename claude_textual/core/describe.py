@@ -1,0 +1,113 @@
+"""How things read as text, for the screen and every export alike: a conversation's title from its
+first prompt, a block's title and body, a usage record's parts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from claude_textual.core.model import Block
+
+
+def title_from(prompt: str, length: int) -> str:
+    """``prompt`` on one line, cut to ``length`` characters (an ellipsis marks the cut)."""
+    line = " ".join(prompt.split())
+    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The dicts in ``value`` when it is a list (odd stored shapes give nothing to show, not an error)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def text_of(block: Block) -> str:
+    """A text block's text; empty when it holds none, or something else."""
+    text = block.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def thinking_text(block: Block) -> str:
+    if block.get("type") == "redacted_thinking":
+        return "(redacted thinking: encrypted by the API, sent back unchanged)"
+    text = block.get("thinking")
+    text = text if isinstance(text, str) else ""
+    if not text and block.get("signature"):
+        return "(thinking omitted by the API; its signature is kept)"
+    return text
+
+
+def tool_title(block: Block) -> str:
+    name, args = str(block.get("name") or "?"), block.get("input")
+    args = args if isinstance(args, dict) else {}
+    if block.get("type") != "server_tool_use":
+        return f"Tool call: {name}"
+    if name == "web_search" and args.get("query"):
+        return f"Web search: {args['query']}"
+    if name == "web_fetch" and args.get("url"):
+        return f"Web fetch: {args['url']}"
+    if "code_execution" in name:
+        return f"Code execution ({name})" if name != "code_execution" else "Code execution"
+    return f"Server tool: {name}"
+
+
+def tool_body(block: Block) -> str:
+    """A server tool's code or command as it will run; any other call's input as JSON."""
+    args = block.get("input") or {}
+    if block.get("type") == "server_tool_use" and isinstance(args, dict):
+        if isinstance(args.get("code"), str):
+            return args["code"]
+        if block.get("name") == "bash_code_execution" and isinstance(args.get("command"), str):
+            return f"$ {args['command']}"
+    return pretty_json(args)
+
+
+def result_title(block: Block) -> str:
+    kind, content = str(block.get("type") or "?"), block.get("content")
+    if kind == "tool_result":
+        return "Tool result" + (" (error)" if block.get("is_error") else "")
+    if kind == "web_search_tool_result" and isinstance(content, list):
+        return f"Web search: {len(content)} result{'s' * (len(content) != 1)}"
+    if isinstance(content, dict) and ("error_code" in content or str(content.get("type")).endswith("error")):
+        return kind.replace("_", " ").capitalize() + " (error)"
+    return kind.replace("_", " ").capitalize()
+
+
+def result_text(block: Block) -> str:
+    content = block.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return result_object_text(content)
+    lines = []
+    for item in dicts(content):
+        if item.get("type") == "text":
+            lines.append(str(item.get("text") or ""))
+        elif "url" in item:
+            lines.append(f"• {item.get('title') or item['url']} — {urlsplit(str(item['url'])).netloc}\n  {item['url']}")
+        elif item.get("type") == "image":
+            lines.append("[image]")
+        else:
+            lines.append(pretty_json(item))
+    return "\n".join(lines)
+
+
+def result_object_text(content: dict[str, Any]) -> str:
+    """A server tool's result object: code's output, a fetched document, or an error code."""
+    if "return_code" in content:
+        parts = [f"return code {content['return_code']}"]
+        for stream in ("stdout", "stderr"):
+            if content.get(stream):
+                parts.append(f"{stream}:\n{str(content[stream]).rstrip()}")
+        return "\n".join(parts)
+    if content.get("type") == "web_fetch_result":
+        document = content.get("content")
+        document = document if isinstance(document, dict) else {}
+        return f"{document.get('title') or '(untitled)'}\n{content.get('url', '')}".rstrip()
+    if "error_code" in content:
+        return f"error: {content['error_code']}"
+    return pretty_json(content)

@@ -1,0 +1,370 @@
+"""The chat use-cases: open a conversation and its window, plan a send, run a turn, retry, edit, switch
+branch, and the conversation's own settings. No Textual here; store calls run in a thread.
+
+A screen asks, and applies the typed result: a :class:`Window` to show, a :class:`Refused` to say, or
+a :class:`Ready` turn to run with :meth:`ChatSession.run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from claude_textual.config import Settings
+from claude_textual.core.branches import start_edit, start_retry
+from claude_textual.core.catalogue import Catalogue, fetch_catalogue
+from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
+from claude_textual.core.describe import title_from
+from claude_textual.core.model import Conversation, Message, Status, user_text_message
+from claude_textual.core.recorder import RecordError
+from claude_textual.core.turn import ReplyClosed, Turn, TurnEvent
+from claude_textual.session.library import Library
+
+if TYPE_CHECKING:
+    from claude_textual.core.tools import Approver, ToolManager
+    from claude_textual.store.history import History
+
+WINDOW = 20
+"""How many messages a window holds when a conversation opens, and how many more each load adds."""
+
+STREAMING = "A reply is still streaming: wait, or press Esc to stop it."
+SWITCHING = "Stop the streaming reply (Esc) before switching."
+
+
+@dataclass(frozen=True)
+class Window:
+    """What the transcript shows of a conversation: ``messages`` of its current branch, with
+    ``earlier``/``later`` counting those left out, their places among siblings (``‹ 2/3 ›``), and the
+    conversation's token totals; ``focus_seq`` is the message to select."""
+
+    conversation: Conversation
+    messages: list[Message]
+    earlier: int = 0
+    later: int = 0
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)
+    totals: tuple[int, int] = (0, 0)
+    focus_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """Messages before the window, to add above it."""
+
+    messages: list[Message]
+    earlier: int
+    places: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Not done; ``reason`` says why (and the prompt, if any, stays with the user)."""
+
+    reason: str
+    title: str = ""
+    severity: str = "warning"
+
+
+@dataclass(frozen=True)
+class NeedsCount:
+    """The prompt may not fit the context window: count it (:meth:`ChatSession.count`) and plan again."""
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A turn to run (:meth:`ChatSession.run`); ``window`` to show first (a new branch or the latest
+    messages), ``note`` to tell the user."""
+
+    turn: Turn
+    prompt: Message | None
+    window: Window | None = None
+    note: str = ""
+
+
+Plan = Refused | NeedsCount | Ready
+
+
+def _database_error(action: str, exc: Exception) -> Refused:
+    return Refused(f"{action} {exc}", title="Database", severity="error")
+
+
+class ChatSession:
+    """One window's chat: the store, the open conversation and its settings, the running turn."""
+
+    def __init__(self, settings: Settings, *, connect: Callable[[], Awaitable[Any]],
+                 tools: Callable[[], ToolManager | None], cache: Path, catalogue_key: str) -> None:
+        """``settings`` are the app's (``--model`` applied); ``connect`` makes the SDK client off the
+        event loop; ``tools`` the MCP tool manager (None: no servers); ``cache`` the model list's file,
+        kept under ``catalogue_key`` (the API it came from)."""
+        self.settings = settings
+        self.connect = connect
+        self.tools = tools
+        self.cache = cache
+        self.catalogue_key = catalogue_key
+        self.store: History | None = None
+        self.library: Library | None = None
+        self.error: str | None = None
+        """Why the history could not be opened."""
+        self.conversation_id: str | None = None
+        self.options: dict[str, Any] = {}
+        """The open (or the next new) conversation's own settings."""
+        self.used = 0
+        """Context tokens of the open conversation's last reply."""
+        self.catalogue: Catalogue | None = None
+        """The model list, once it was fetched."""
+        self.turn: Turn | None = None
+        self.running = False
+        """A send or a retry is under way: planned, or its turn running."""
+        self.approve: Approver | None = None
+        """Asked before a tool that is not pre-approved runs (the UI sets it)."""
+
+    # ---- the store ---------------------------------------------------------------------------------
+    async def open_store(self, path: Path) -> int:
+        """Open the history (migrating it) and recover replies a crash cut off; returns how many.
+        Raises ``StoreError`` (also kept in ``error``) when it cannot be used."""
+
+        def open_() -> tuple[History, int]:
+            from claude_textual.store.history import History
+
+            store = History(path)
+            return store, store.mark_stale_streaming()
+
+        try:
+            store, recovered = await asyncio.to_thread(open_)
+        except RecordError as exc:
+            self.error = str(exc)
+            raise
+        except Exception as exc:  # never leave the app waiting for a history that will not come
+            self.error = f"Cannot open the history database {path}: {type(exc).__name__}: {exc}"
+            raise RecordError(self.error) from exc
+        self.store, self.library = store, Library(store)
+        return recovered
+
+    def unavailable(self) -> Refused | None:
+        """Why nothing can be stored now, if so."""
+        if self.store is not None:
+            return None
+        if self.error is not None:
+            return Refused("The history is unavailable, so the prompt was not sent (nothing could be saved). "
+                           f"{self.error}", title="Database", severity="error")
+        return Refused("The history database is not open yet.")
+
+    # ---- settings ----------------------------------------------------------------------------------
+    def effective(self) -> Settings:
+        """The open conversation's settings: the app's under the conversation's own."""
+        return self.settings.with_options(self.options)
+
+    def context_window(self) -> int:
+        return (self.catalogue or Catalogue()).context_window(self.effective().model)
+
+    async def save_options(self, options: dict[str, Any]) -> Refused | None:
+        """Make ``options`` the open conversation's settings (a new one gets them when it is created)."""
+        if self.store is not None and self.conversation_id is not None:
+            try:
+                await asyncio.to_thread(self.store.set_options, self.conversation_id, options)
+            except RecordError as exc:
+                return _database_error("The settings were not saved.", exc)
+        self.options = options
+        return None
+
+    async def models(self) -> Catalogue:
+        """The model list (cached, fetched, or the built-in one); kept once it came from the API."""
+        catalogue = self.catalogue or await fetch_catalogue(self.connect, self.cache, self.catalogue_key)
+        if not catalogue.offline:
+            self.catalogue = catalogue
+        return catalogue
+
+    # ---- conversations and windows -----------------------------------------------------------------
+    def new(self) -> None:
+        """Start a new conversation (created when its first prompt is sent)."""
+        self.conversation_id, self.options, self.used = None, {}, 0
+
+    def _window(self, conversation_id: str, at_seq: int | None) -> Window | None:
+        store = self.store
+        assert store is not None
+        conversation = store.get_conversation(conversation_id)
+        if conversation is None:
+            return None
+        messages, earlier, later = store.load_window(conversation_id, WINDOW, around=at_seq)
+        places = store.sibling_places([m.id for m in messages if m.id])
+        return Window(conversation, messages, earlier, later, places, store.usage_totals(conversation_id), at_seq)
+
+    async def open(self, conversation_id: str, *, at_seq: int | None = None) -> Window | Refused | None:
+        """The conversation's last messages, or the window around message ``at_seq``; it becomes the
+        open one. None when there is no such conversation."""
+        if self.store is None:
+            return None
+        if self.running:
+            return Refused(SWITCHING)
+        window = await asyncio.to_thread(self._window, conversation_id, at_seq)
+        if window is not None:
+            self._opened(window)
+        return window
+
+    def _opened(self, window: Window) -> None:
+        self.conversation_id = window.conversation.id
+        self.options = window.conversation.options
+        self.used = next((used_tokens(m.usage.raw) for m in reversed(window.messages) if m.usage is not None), 0)
+
+    async def earlier(self, before_seq: int) -> Earlier | None:
+        store, conversation_id = self.store, self.conversation_id
+        if store is None or conversation_id is None:
+            return None
+
+        def read() -> Earlier:
+            messages, earlier, _ = store.load_window(conversation_id, WINDOW, before=before_seq)
+            return Earlier(messages, earlier, store.sibling_places([m.id for m in messages if m.id]))
+
+        return await asyncio.to_thread(read)
+
+    async def places(self, ids: list[str]) -> dict[str, tuple[int, int]]:
+        if self.store is None:
+            return {}
+        return await asyncio.to_thread(self.store.sibling_places, ids)
+
+    async def open_at(self, conversation_id: str, message_id: str, *, follow: bool = False
+                      ) -> Window | Refused | None:
+        """Show message ``message_id``; first switch to the latest branch through it when ``follow``
+        is set or when it is not on the branch shown (the conversation remembers the switch)."""
+        store = self.store
+        if store is None:
+            return None
+        if self.running:
+            return Refused(SWITCHING)
+
+        def read() -> Window | None:
+            target = next(iter(store.load_by_id([message_id])), None)
+            if target is None:
+                return None
+            if follow or message_id not in dict(store.branch(conversation_id)):
+                store.follow(conversation_id, message_id)
+            return self._window(conversation_id, target.seq)
+
+        window = await asyncio.to_thread(read)
+        if window is not None:
+            self._opened(window)
+        return window
+
+    async def switch_branch(self, message: Message, step: int) -> Window | Refused | None:
+        """Show the sibling ``step`` places from ``message`` (-1 previous, 1 next) and its latest branch."""
+        if self.store is None or self.conversation_id is None or message.id is None:
+            return None
+        siblings = await asyncio.to_thread(self.store.siblings, message.id)
+        index = siblings.index(message.id) + step if message.id in siblings else -1
+        if not 0 <= index < len(siblings):
+            return None
+        return await self.open_at(self.conversation_id, siblings[index], follow=True)
+
+    # ---- sending -----------------------------------------------------------------------------------
+    async def plan_send(self, text: str, *, editing: Message | None = None, reopen: bool = False,
+                        fit: Fit | None = None) -> Plan:
+        """What sending ``text`` takes: refused (why), a count first, or a turn ready to run.
+
+        ``editing`` is the earlier prompt it replaces (a new branch beside it); ``reopen`` asks for the
+        window to show the conversation's end first; ``fit`` is the count, once made."""
+        refused = self.unavailable() or (Refused(STREAMING) if self.running else None)
+        if refused is not None:
+            return refused
+        if fit is None and worth_counting(text, self.used, self.context_window()):
+            return NeedsCount()
+        if fit is not None and not fit.fits:
+            return Refused(fit.note, title="Too large for the context window", severity="error")
+        self.running = True
+        try:
+            window = await asyncio.to_thread(self._prepare_send, text, editing, reopen)
+        except RecordError as exc:
+            self.running = False
+            return _database_error("The prompt was not sent." if editing is None else
+                                   "The edited prompt was not sent.", exc)
+        except BaseException:
+            self.running = False
+            raise
+        return Ready(self._turn(), user_text_message(text), window, fit.note if fit else "")
+
+    def _prepare_send(self, text: str, editing: Message | None, reopen: bool) -> Window | None:
+        """In a thread: create the conversation, or start the edit's branch; the window to show."""
+        store = self.store
+        assert store is not None
+        if self.conversation_id is None:
+            settings = self.effective()
+            conversation = store.create_conversation(title_from(text, settings.title_length), settings.model,
+                                                     settings.system)
+            if self.options:
+                store.set_options(conversation.id, self.options)
+            self.conversation_id = conversation.id
+            return Window(replace(conversation, options=dict(self.options)), [])
+        if editing is not None:
+            start_edit(store, self.conversation_id, editing)
+        return self._window(self.conversation_id, None) if editing is not None or reopen else None
+
+    async def count(self, text: str) -> Fit:
+        """Count the request ``text`` would make (``messages.count_tokens``) against the model's own
+        window (from the model list, cached or fetched)."""
+        from claude_textual.core.requests import build_params
+
+        settings, store, conversation_id = self.effective(), self.store, self.conversation_id
+        earlier = await asyncio.to_thread(store.load_messages, conversation_id) if store and conversation_id else []
+        params = build_params([*earlier, user_text_message(text)], settings)
+        catalogue = await self.models()
+        return await check_fit(self.connect, params, catalogue.context_window(settings.model))
+
+    async def plan_retry(self, selected: Message | None) -> Refused | Ready:
+        """Answer again, as a new branch, what ``selected`` answered (or the last reply; a prompt gets
+        a whole new turn). The old reply stays on its branch."""
+        store, conversation_id = self.store, self.conversation_id
+        if store is None or conversation_id is None:
+            return Refused("Nothing to retry here.")
+        if self.running:
+            return Refused("A reply is still streaming: wait, or press Esc to stop it first.")
+        self.running = True
+        try:
+            prepared = await asyncio.to_thread(self._prepare_retry, store, conversation_id, selected)
+        except RecordError as exc:
+            prepared = _database_error("Cannot retry:", exc)
+        except BaseException:
+            self.running = False
+            raise
+        if isinstance(prepared, Refused):
+            self.running = False
+            return prepared
+        self._opened(prepared)
+        return Ready(self._turn(), None, prepared)
+
+    def _prepare_retry(self, store: History, conversation_id: str, selected: Message | None
+                       ) -> Window | Refused:
+        store.mark_stale_streaming()  # then read the target as it is now
+        if selected is not None:
+            target = next(iter(store.load_by_id([selected.id or ""])), None)
+        else:
+            target = next(iter(store.load_messages(conversation_id, last=1)), None)
+        if target is None:
+            return Refused("Nothing to retry: this conversation is empty.")
+        if target.status is Status.STREAMING:
+            from claude_textual.store.history import stale_seconds
+
+            return Refused("That reply is still being written, in another window? If the app writing it "
+                           f"crashed, Ctrl+R works once the reply has been idle for {stale_seconds():g} s.")
+        start_retry(store, conversation_id, target)
+        window = self._window(conversation_id, None)
+        assert window is not None
+        return window
+
+    def _turn(self) -> Turn:
+        assert self.store is not None and self.conversation_id is not None
+        self.turn = Turn(self.store, self.conversation_id, self.effective(), None, connect=self.connect,
+                         tools=self.tools(), approve=self.approve)
+        return self.turn
+
+    async def run(self, ready: Ready) -> AsyncIterator[TurnEvent]:
+        """Run the planned turn, yielding its events; the session follows the context it uses."""
+        try:
+            async with aclosing(ready.turn.run(ready.prompt)) as events:
+                async for event in events:
+                    if isinstance(event, ReplyClosed) and event.message.usage is not None:
+                        self.used = used_tokens(event.message.usage.raw)
+                    yield event
+        finally:
+            self.running = False

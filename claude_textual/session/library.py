@@ -1,0 +1,79 @@
+"""The conversation library: views (active, archived, trash), title filter, paging, rename, archive,
+trash and undo. Store calls run in a thread (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from claude_textual.core.model import Conversation
+
+if TYPE_CHECKING:
+    from claude_textual.store.history import History
+
+VIEWS = ("active", "archived", "trash")
+"""Which conversations a list shows: the usual ones, the archived ones, or those in the trash."""
+
+PAGE = 200
+"""Conversations loaded at a time; the list asks for the next page as the highlight nears its end."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list; ``total`` (first page only) counts the whole view."""
+
+    conversations: list[Conversation]
+    offset: int
+    total: int | None
+    view: str
+
+
+class Library:
+    def __init__(self, store: History) -> None:
+        self.store = store
+        self.view = "active"
+        self.title_filter = ""
+        self.trashed: list[str] = []
+        """Conversations moved to the trash in this session, latest last (``undo`` restores them)."""
+
+    async def page(self, offset: int = 0) -> Page:
+        view, title = self.view, self.title_filter
+
+        def read() -> Page:
+            conversations = self.store.list_conversations(PAGE, offset, view=view, title=title)
+            total = self.store.count_conversations(view) if offset == 0 else None
+            return Page(conversations, offset, total, view)
+
+        return await asyncio.to_thread(read)
+
+    def next_view(self) -> str:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        return self.view
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        return await asyncio.to_thread(self.store.get_conversation, conversation_id)
+
+    async def rename(self, conversation_id: str, title: str) -> None:
+        await asyncio.to_thread(self.store.rename, conversation_id, title)
+
+    async def toggle_archived(self, conversation: Conversation) -> str:
+        """Archive ``conversation``, or bring it back from the archive; says which."""
+        await asyncio.to_thread(self.store.set_archived, conversation.id, not conversation.archived)
+        return "Unarchived." if conversation.archived else "Archived (v shows the archive)."
+
+    async def trash(self, conversation_id: str) -> None:
+        await asyncio.to_thread(self.store.trash, conversation_id)
+        self.trashed.append(conversation_id)
+
+    async def undo(self, highlighted: str | None) -> str:
+        """Restore: in the trash view the highlighted conversation, elsewhere the last one trashed
+        here; in the archive, take the highlighted one out of it. Says what happened."""
+        if self.view == "archived" and highlighted is not None:
+            await asyncio.to_thread(self.store.set_archived, highlighted, False)
+            return "Unarchived."
+        target = highlighted if self.view == "trash" else (self.trashed.pop() if self.trashed else None)
+        if target is None:
+            return "Nothing to restore."
+        await asyncio.to_thread(self.store.restore, target)
+        return "Restored from the trash."

@@ -1,0 +1,149 @@
+"""The sidebar: the title filter and the conversation list, over the session's :class:`Library`.
+
+It owns the list's view, filter and pages, and the list actions (rename, archive, trash, undo, view);
+it tells the screen what concerns the open conversation with :class:`Sidebar.Open`,
+:class:`Sidebar.Renamed` and :class:`Sidebar.Trashed`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, OptionList
+
+from claude_textual.core.recorder import RecordError
+from claude_textual.core.sanitize import inert
+from claude_textual.ui.widgets.conversation_list import ConversationList
+
+if TYPE_CHECKING:
+    from claude_textual.session.library import Library
+
+FILTER_DELAY = 0.15
+"""Seconds the filter waits for more typing before the list is read again."""
+
+
+class Sidebar(Vertical):
+    DEFAULT_CSS = """
+    Sidebar { width: 36; }
+    Sidebar.-hidden { display: none; }
+    Sidebar #filter { border: round $panel; }
+    Sidebar #filter:focus { border: round $accent; }
+    """
+
+    class Open(Message):
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    class Renamed(Message):
+        def __init__(self, conversation_id: str, title: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.title = title
+
+    class Trashed(Message):
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    def __init__(self) -> None:
+        super().__init__(id="sidebar")
+        self.library: Library | None = None
+        self.current: str | None = None
+        """The open conversation, highlighted when the list is read."""
+        self._filter_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Filter titles  ( / )", id="filter")
+        yield ConversationList()
+
+    def set_current(self, conversation_id: str | None) -> None:
+        """Highlight the open conversation (None: none is open), now and whenever the list is read."""
+        self.current = conversation_id
+        self.query_one(ConversationList).highlight(conversation_id)
+
+    def attach(self, library: Library) -> None:
+        self.library = library
+        self.reload()
+
+    @work(exit_on_error=False, exclusive=True, group="list")
+    async def reload(self, offset: int = 0) -> None:
+        if self.library is None:
+            return
+        try:
+            page = await self.library.page(offset)
+        except RecordError as exc:
+            self.notify(inert(str(exc)), title="Database", severity="error", markup=False)
+            return
+        listing = self.query_one(ConversationList)
+        listing.show(page.conversations, self.current, append=offset > 0)
+        if page.total is not None:
+            listing.set_view(page.view, page.total)
+
+    def on_conversation_list_need_more(self, message: ConversationList.NeedMore) -> None:
+        self.reload(message.offset)
+
+    @on(OptionList.OptionSelected, "#conversations")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Open(event.option.id))
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        if self.library is not None:
+            self.library.title_filter = event.value.strip()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self.reload)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.query_one(ConversationList).focus()
+
+    @work(exit_on_error=False, group="modal")
+    async def on_conversation_list_act(self, message: ConversationList.Act) -> None:
+        if self.library is None:
+            return
+        try:
+            await self.act(self.library, message.action, message.conversation_id)
+        except RecordError as exc:
+            self.notify(inert(str(exc)), title="Database", severity="error", markup=False)
+        self.reload()
+
+    async def act(self, library: Library, action: str, target: str | None) -> None:
+        if action == "view":
+            library.next_view()
+        elif action == "undo":
+            self.notify(await library.undo(target))
+        elif target is not None and (conversation := await library.get(target)) is not None:
+            if action == "rename":
+                await self.rename(library, target, conversation.title)
+            elif action == "archive":
+                self.notify(await library.toggle_archived(conversation))
+            elif action == "delete":
+                await self.trash(library, target, conversation.title)
+
+    async def rename(self, library: Library, target: str, title: str) -> None:
+        from claude_textual.ui.screens.dialogs import TextPromptScreen
+
+        new = await self.app.push_screen_wait(TextPromptScreen("Rename conversation", inert(title)))
+        if new is not None:
+            await library.rename(target, new)
+            self.post_message(self.Renamed(target, new))
+
+    async def trash(self, library: Library, target: str, title: str) -> None:
+        if library.view == "trash":
+            self.notify("Already in the trash: u restores it.")
+            return
+        from claude_textual.ui.screens.dialogs import ConfirmScreen
+
+        if await self.app.push_screen_wait(ConfirmScreen(f"Move “{title}” to the trash?", "Move to trash")):
+            await library.trash(target)
+            self.notify("Moved to the trash. Press u in the list to undo.")
+            self.post_message(self.Trashed(target))
