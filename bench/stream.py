@@ -498,7 +498,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, str, str]]:
         out += [
             ("startup: first frame, empty db (median)", s["empty_s"], s["baseline_s"], " s", "<0.5 s"),
             (f"startup: first frame, {n:,} conversations", s["big_s"], s["baseline_s"], " s", "<0.6 s"),
-            (f"startup: peak RSS, empty db, idle", s["rss_idle_mib"], s["baseline_rss_idle_mib"], " MiB", "<80 MiB"),
+            ("startup: peak RSS, empty db, idle", s["rss_idle_mib"], s["baseline_rss_idle_mib"], " MiB", "<80 MiB"),
         ]
     if "open" in results:
         out.append((f"open longest ({results['db']['longest']:,} msgs): Enter -> painted", results["open"]["median_s"], None, " s", ""))

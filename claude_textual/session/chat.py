@@ -32,7 +32,7 @@ WINDOW = 20
 """How many messages a window holds when a conversation opens, and how many more each load adds."""
 
 STREAMING = "A reply is still streaming: wait, or press Esc to stop it."
-SWITCHING = "Stop the streaming reply (Esc) before switching."
+SWITCHING = "A reply is on its way: wait for it, or stop it (Esc), before switching."
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 
 from claude_textual.core.client import make_client
 from claude_textual.core.model import Status, user_text_message
-from claude_textual.core.turn import ReplyClosed, Turn, drain
+from claude_textual.core.turn import ReplyClosed, Turn
 from tests.conftest import SSE, fixture_reply
 
 T = "text"

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,22 +142,6 @@ class Terminal:
         self.tmux("kill-server", check=False)
         if self.socket_path:  # tmux leaves the socket file behind
             Path(self.socket_path).unlink(missing_ok=True)
-
-
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    term = Terminal(tmp_path)
-    try:
-        yield term
-    finally:
-        term.kill()
-
-
-@pytest.fixture
-def app_env(tmp_path: Path) -> dict[str, str]:
-    (tmp_path / "home").mkdir()
-    (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
-    return base_env(tmp_path)
 
 
 def status_line(screen: str) -> str:

@@ -232,13 +232,16 @@ class ChatScreen(Screen):
         keeps the prompt until it is saved (``PromptSaved``), so a refusal or a failure loses nothing."""
         from claude_textual.session.chat import NeedsCount
 
-        box, pane = self.query_one(PromptBox), self.query_one(MessagePane)
+        box, pane, status = self.query_one(PromptBox), self.query_one(MessagePane), self.query_one(StatusBar)
+        if self.session.running:
+            self.refused(await self.session.plan_send(text))  # type: ignore[arg-type]
+            return
+        status.state = "saving the prompt…"  # a database locked by another program makes this wait
         plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later))
         if isinstance(plan, NeedsCount):
-            status = self.query_one(StatusBar)
             status.state = "counting the prompt's tokens…"
             fit = await self.session.count(text)
-            status.state = ""
+            status.state = "saving the prompt…"
             plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later), fit=fit)
         await self.start(plan)
 
@@ -246,6 +249,7 @@ class ChatScreen(Screen):
         from claude_textual.session.chat import Ready
 
         if not isinstance(plan, Ready):
+            self.query_one(StatusBar).state = ""
             self.refused(plan)  # type: ignore[arg-type]
             return
         if plan.note:
