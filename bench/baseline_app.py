@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -49,12 +50,16 @@ class Baseline(App):
 
         # the SDK import takes seconds: off the event loop, as the app does it
         anthropic = await asyncio.to_thread(__import__, "anthropic")
-        client = anthropic.AsyncAnthropic(api_key=os.environ.get("ANTHROPIC_API_KEY", "x"),
-                                          base_url=os.environ.get("ANTHROPIC_BASE_URL"), max_retries=0)
+        client = anthropic.AsyncAnthropic(
+            api_key=os.environ.get("ANTHROPIC_API_KEY", "x"),
+            base_url=os.environ.get("ANTHROPIC_BASE_URL"),
+            max_retries=0,
+        )
         stream = Markdown.get_stream(self.query_one("#reply", Markdown))
         try:
-            async with client.messages.stream(model="claude-bench", max_tokens=16000,
-                                              messages=[{"role": "user", "content": "go"}]) as reply:
+            async with client.messages.stream(
+                model="claude-bench", max_tokens=16000, messages=[{"role": "user", "content": "go"}]
+            ) as reply:
                 async for event in reply:
                     if event.type == "content_block_delta" and event.delta.type == "text_delta":
                         await stream.write(event.delta.text)
@@ -67,7 +72,7 @@ def main() -> None:
     parser.add_argument("--earlier", help="JSON file: a list of earlier messages' Markdown")
     parser.add_argument("--stream", action="store_true", help="stream one reply from ANTHROPIC_BASE_URL")
     args = parser.parse_args()
-    earlier = json.loads(open(args.earlier).read()) if args.earlier else []
+    earlier = json.loads(Path(args.earlier).read_text()) if args.earlier else []
     Baseline(earlier, args.stream).run()
 
 

@@ -55,8 +55,10 @@ def prose_and_code(size: int) -> str:
     parts, total, n = [], 0, 0
     while total < size:
         n += 1
-        chunk = (f"Paragraph {n}: the quick brown fox jumps over the lazy dog, again and again, ünïcödé ✓.\n"
-                 f"- item {n}.a\n- item {n}.b\n\n```python\ndef f{n}(x):\n    return x * {n}\n```\n\n")
+        chunk = (
+            f"Paragraph {n}: the quick brown fox jumps over the lazy dog, again and again, ünïcödé ✓.\n"
+            f"- item {n}.a\n- item {n}.b\n\n```python\ndef f{n}(x):\n    return x * {n}\n```\n\n"
+        )
         parts.append(chunk)
         total += len(chunk)
     return "".join(parts)[:size].strip() + f"\nEND-OF-PASTE-{size}"
@@ -66,8 +68,11 @@ def markdown_reply(size: int) -> str:
     lines, total, n = [], 0, 0
     while total < size:
         n += 1
-        line = (f"## Section {n}\n\nSome **bold** and `code` text, number {n}, with a [link](https://example.com/{n}).\n\n"
-                if n % 10 == 0 else f"Line {n} of the reply: lorem ipsum dolor sit amet, consectetur adipiscing.\n")
+        line = (
+            f"## Section {n}\n\nSome **bold** and `code` text, number {n}, with a [link](https://example.com/{n}).\n\n"
+            if n % 10 == 0
+            else f"Line {n} of the reply: lorem ipsum dolor sit amet, consectetur adipiscing.\n"
+        )
         lines.append(line)
         total += len(line)
     return "".join(lines) + f"\nEND-OF-REPLY-{size}"
@@ -86,30 +91,63 @@ class Server:
         self.last_byte: dict[str, float] = {}
         self.first_byte: dict[str, float] = {}
         # a model with a 1M-token window: the 1 MB paste (about 300k tokens, counted first) fits it
-        self.server = LoopbackServer(self.respond, models=[model_info("claude-bench", "Bench", 1_000_000)]).start()
+        self.server = LoopbackServer(
+            self.respond, models=[model_info("claude-bench", "Bench", 1_000_000)]
+        ).start()
 
     def respond(self, body: dict[str, Any]) -> Reply:
         name, text, delta = self.queue.pop(0)
-        return Reply(200, self.frames(name, text, delta), {"content-type": "text/event-stream; charset=utf-8"})
+        return Reply(
+            200, self.frames(name, text, delta), {"content-type": "text/event-stream; charset=utf-8"}
+        )
 
     def frames(self, name: str, text: str, delta: int) -> Iterator[bytes]:
-        yield sse("message_start", {"type": "message_start", "message": {
-            "id": f"msg_{name}", "type": "message", "role": "assistant", "content": [], "model": "claude-bench",
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}})
-        yield sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                          "content_block": {"type": "text", "text": ""}})
+        yield sse(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": f"msg_{name}",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-bench",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 10, "output_tokens": 1},
+                },
+            },
+        )
+        yield sse(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        )
         self.first_byte[name] = time.perf_counter()
         batch: list[bytes] = []
         for start in range(0, len(text), delta):
-            batch.append(sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                     "delta": {"type": "text_delta", "text": text[start:start + delta]}}))
+            batch.append(
+                sse(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {"type": "text_delta", "text": text[start : start + delta]},
+                    },
+                )
+            )
             if len(batch) == 16:  # a few frames per write, as a network delivers them
                 yield b"".join(batch)
                 batch = []
         yield b"".join(batch)
         yield sse("content_block_stop", {"type": "content_block_stop", "index": 0})
-        yield sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                    "usage": {"output_tokens": max(1, len(text) // 4)}})
+        yield sse(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": max(1, len(text) // 4)},
+            },
+        )
         yield sse("message_stop", {"type": "message_stop"})
         self.last_byte[name] = time.perf_counter()
 
@@ -128,8 +166,12 @@ def lag_stats(ticks: list[float], start: float, end: float) -> dict[str, float]:
         return {"max_ms": 0.0, "p99_ms": 0.0, "ticks": len(window)}
     ordered = sorted(lags)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    return {"max_ms": round(max(lags) * 1000, 1), "p99_ms": round(p99 * 1000, 1),
-            "median_ms": round(statistics.median(lags) * 1000, 2), "ticks": len(window)}
+    return {
+        "max_ms": round(max(lags) * 1000, 1),
+        "p99_ms": round(p99 * 1000, 1),
+        "median_ms": round(statistics.median(lags) * 1000, 2),
+        "ticks": len(window),
+    }
 
 
 async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: float) -> dict[str, Any]:
@@ -153,8 +195,11 @@ async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: floa
     def idle() -> bool:
         screen = app.screen
         worker = screen.turn_worker
-        return (worker is not None and worker.is_finished
-                and not any(a.streaming for a in screen.query(AssistantMessage)))
+        return (
+            worker is not None
+            and worker.is_finished
+            and not any(a.streaming for a in screen.query(AssistantMessage))
+        )
 
     async def until(predicate, limit: float = timeout, step: float = 0.002) -> None:
         deadline = time.perf_counter() + limit
@@ -185,8 +230,11 @@ async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: floa
                 inserted = time.perf_counter()
                 accepted = await painted()
                 await asyncio.sleep(0.05)  # the first tick after
-                result.update(insert_s=round(inserted - start, 3), accepted_painted_s=round(accepted - start, 3),
-                              lag=lag_stats(ticks, start, accepted))
+                result.update(
+                    insert_s=round(inserted - start, 3),
+                    accepted_painted_s=round(accepted - start, 3),
+                    lag=lag_stats(ticks, start, accepted),
+                )
             else:
                 prompt.insert(f"send the {name}")
             await until(lambda: app.focused is prompt, 10)
@@ -224,23 +272,31 @@ async def run_one(name: str, text: str, delta: int, workdir: Path, timeout: floa
         elif name == "paste":
             result["database_holds_every_byte"] = messages[0].text() == text.strip()
         else:
-            result["database_holds_every_byte"] = (messages[-1].text() == text
-                                                   and messages[-1].status.value == "complete")
+            result["database_holds_every_byte"] = (
+                messages[-1].text() == text and messages[-1].status.value == "complete"
+            )
     finally:
         history.close()
     return result
 
 
-async def run(scale: float, delta_kb: float, workdir: Path, only: list[str], timeout: float) -> dict[str, Any]:
+async def run(
+    scale: float, delta_kb: float, workdir: Path, only: list[str], timeout: float
+) -> dict[str, Any]:
     texts = {
         "paste": prose_and_code(max(1000, int(PASTE_BYTES * scale))),
         "reply": markdown_reply(max(2000, int(REPLY_BYTES * scale))),
         "code": code_reply(max(100, int(CODE_LINES * scale))),
     }
     delta = max(16, int(delta_kb * 1000))
-    results: dict[str, Any] = {"sizes": {
-        "paste_bytes": len(texts["paste"].encode()), "reply_bytes": len(texts["reply"].encode()),
-        "code_lines": texts["code"].count("\n"), "delta_bytes": delta}}
+    results: dict[str, Any] = {
+        "sizes": {
+            "paste_bytes": len(texts["paste"].encode()),
+            "reply_bytes": len(texts["reply"].encode()),
+            "code_lines": texts["code"].count("\n"),
+            "delta_bytes": delta,
+        }
+    }
     for name in only:
         results[name] = await run_one(name, texts[name], delta, workdir, timeout)
     results["database_holds_every_byte"] = {name: results[name]["database_holds_every_byte"] for name in only}
@@ -252,8 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every size (default 1.0)")
     parser.add_argument("--delta-kb", type=float, default=0.2, help="KB of text per text_delta (default 0.2)")
     parser.add_argument("--only", default="paste,reply,code", help="scenarios to run (default: all three)")
-    parser.add_argument("--timeout", type=float, default=900.0,
-                        help="give up on a scenario after this many seconds (default 900); reported")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="give up on a scenario after this many seconds (default 900); reported",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     only = [n for n in args.only.split(",") if n]
@@ -266,23 +326,31 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=2))
         return 0 if results["ok"] else 1
     sizes = results["sizes"]
-    print(f"big input (scale {args.scale:g}): paste {sizes['paste_bytes'] / 1e6:.2f} MB, reply "
-          f"{sizes['reply_bytes'] / 1e6:.2f} MB, code block {sizes['code_lines']:,} lines, deltas of "
-          f"{sizes['delta_bytes']} B")
+    print(
+        f"big input (scale {args.scale:g}): paste {sizes['paste_bytes'] / 1e6:.2f} MB, reply "
+        f"{sizes['reply_bytes'] / 1e6:.2f} MB, code block {sizes['code_lines']:,} lines, deltas of "
+        f"{sizes['delta_bytes']} B"
+    )
     for name in only:
         r = results[name]
         if "timed_out_after_s" in r:
             lag = r.get("lag", {})
-            print(f"{name:<9} NOT DONE after {r['timed_out_after_s']} s (loop lag so far: max {lag.get('max_ms')} ms,"
-                  f" p99 {lag.get('p99_ms')} ms)")
+            print(
+                f"{name:<9} NOT DONE after {r['timed_out_after_s']} s (loop lag so far: max {lag.get('max_ms')} ms,"
+                f" p99 {lag.get('p99_ms')} ms)"
+            )
         elif name == "paste":
-            print(f"paste     insert {r['insert_s']:.3f} s, accepted (painted) {r['accepted_painted_s']:.3f} s, "
-                  f"loop lag max {r['lag']['max_ms']} ms; sent -> reply painted {r['sent_to_reply_painted_s']:.3f} s"
-                  " (SDK import included)")
+            print(
+                f"paste     insert {r['insert_s']:.3f} s, accepted (painted) {r['accepted_painted_s']:.3f} s, "
+                f"loop lag max {r['lag']['max_ms']} ms; sent -> reply painted {r['sent_to_reply_painted_s']:.3f} s"
+                " (SDK import included)"
+            )
         else:
-            print(f"{name:<9} stream {r['stream_s']:.3f} s, last byte -> final paint "
-                  f"{r['last_byte_to_final_paint_s']:.3f} s, sent -> final paint {r['sent_to_final_paint_s']:.3f} s, "
-                  f"loop lag max {r['lag']['max_ms']} ms p99 {r['lag']['p99_ms']} ms")
+            print(
+                f"{name:<9} stream {r['stream_s']:.3f} s, last byte -> final paint "
+                f"{r['last_byte_to_final_paint_s']:.3f} s, sent -> final paint {r['sent_to_final_paint_s']:.3f} s, "
+                f"loop lag max {r['lag']['max_ms']} ms p99 {r['lag']['p99_ms']} ms"
+            )
     held = results["database_holds_every_byte"]
     print("database holds every byte: " + ("OK" if results["ok"] else f"FAILED {held}"))
     return 0 if results["ok"] else 1

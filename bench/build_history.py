@@ -17,10 +17,59 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-WORDS = [f"{a}{b}" for a in ("al", "be", "co", "de", "ex", "fo", "ga", "hy", "in", "ju", "ka", "lo", "mi", "no",
-                             "op", "pa", "qu", "ro", "si", "tu", "ul", "ve", "wa", "xy", "yo", "ze")
-         for b in ("ment", "tion", "ly", "ness", "ing", "er", "ous", "able", "ity", "ism", "ize", "ward", "ful",
-                   "less", "ship", "hood", "dom", "ery", "ette", "ine")]
+WORDS = [
+    f"{a}{b}"
+    for a in (
+        "al",
+        "be",
+        "co",
+        "de",
+        "ex",
+        "fo",
+        "ga",
+        "hy",
+        "in",
+        "ju",
+        "ka",
+        "lo",
+        "mi",
+        "no",
+        "op",
+        "pa",
+        "qu",
+        "ro",
+        "si",
+        "tu",
+        "ul",
+        "ve",
+        "wa",
+        "xy",
+        "yo",
+        "ze",
+    )
+    for b in (
+        "ment",
+        "tion",
+        "ly",
+        "ness",
+        "ing",
+        "er",
+        "ous",
+        "able",
+        "ity",
+        "ism",
+        "ize",
+        "ward",
+        "ful",
+        "less",
+        "ship",
+        "hood",
+        "dom",
+        "ery",
+        "ette",
+        "ine",
+    )
+]
 SENTINEL = "END-OF-LONGEST"
 """The last message of the longest conversation ends with this, so a benchmark can see it painted."""
 CODE = "```python\ndef handler(event):\n    return {'status': 200, 'body': event['payload']}\n```"
@@ -62,9 +111,20 @@ def build(path: Path, conversations: int, messages: int, longest: int, seed: int
                 msg_id = uuid.UUID(int=rng.getrandbits(128)).hex
                 role = "user" if seq % 2 == 0 else "assistant"
                 when = (created + timedelta(seconds=seq * 30)).strftime(fmt)
-                message_rows.append((msg_id, conv_id, seq, parent, role,
-                                     None if role == "user" else "claude-sonnet-4-6",
-                                     None if role == "user" else "end_turn", "complete", when, when))
+                message_rows.append(
+                    (
+                        msg_id,
+                        conv_id,
+                        seq,
+                        parent,
+                        role,
+                        None if role == "user" else "claude-sonnet-4-6",
+                        None if role == "user" else "end_turn",
+                        "complete",
+                        when,
+                        when,
+                    )
+                )
                 parent = msg_id
                 if role == "user":
                     blocks = [{"type": "text", "text": sentence(rng, rng.randint(6, 20))}]
@@ -72,34 +132,59 @@ def build(path: Path, conversations: int, messages: int, longest: int, seed: int
                     text = " ".join(sentence(rng, rng.randint(8, 16)) for _ in range(rng.randint(2, 5)))
                     blocks = [{"type": "text", "text": text + ("\n\n" + CODE if seq % 7 == 1 else "")}]
                     if seq % 5 == 1:
-                        blocks.insert(0, {"type": "thinking", "thinking": sentence(rng, 12), "signature": "sig"})
+                        blocks.insert(
+                            0, {"type": "thinking", "thinking": sentence(rng, 12), "signature": "sig"}
+                        )
                     usage = {"input_tokens": 100 + seq * 40, "output_tokens": len(text) // 4}
-                    usage_rows.append((msg_id, conv_id, "req_bench", "claude-sonnet-4-6", usage["input_tokens"],
-                                       usage["output_tokens"], json.dumps(usage), when))
+                    usage_rows.append(
+                        (
+                            msg_id,
+                            conv_id,
+                            "req_bench",
+                            "claude-sonnet-4-6",
+                            usage["input_tokens"],
+                            usage["output_tokens"],
+                            json.dumps(usage),
+                            when,
+                        )
+                    )
                 if count == longest and seq == count - 1:
                     blocks[-1]["text"] += "\n\n" + SENTINEL
                 for idx, block in enumerate(blocks):
                     block_rows.append((msg_id, idx, block["type"], json.dumps(block)))
             conn.executemany(
                 "INSERT INTO message (id, conversation_id, seq, parent_id, role, model, stop_reason, status, extra, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)", message_rows)
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?)",
+                message_rows,
+            )
             conn.execute("UPDATE conversation SET leaf_id = ? WHERE id = ?", (parent, conv_id))
-            conn.executemany("INSERT INTO block (message_id, idx, type, data) VALUES (?, ?, ?, ?)", block_rows)
+            conn.executemany(
+                "INSERT INTO block (message_id, idx, type, data) VALUES (?, ?, ?, ?)", block_rows
+            )
             conn.executemany(
                 "INSERT INTO usage (message_id, conversation_id, request_id, model, input_tokens, output_tokens, "
                 "cache_creation_input_tokens, cache_read_input_tokens, web_search_requests, web_fetch_requests, "
-                "raw, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?)", usage_rows)
+                "raw, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?)",
+                usage_rows,
+            )
             if count == longest:
                 longest_id = conv_id
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return {"path": str(path), "conversations": conversations, "messages": sum(counts),
-            "longest_id": longest_id, "seconds": round(time.perf_counter() - began, 1),
-            "megabytes": round(path.stat().st_size / 1e6, 1)}
+    return {
+        "path": str(path),
+        "conversations": conversations,
+        "messages": sum(counts),
+        "longest_id": longest_id,
+        "seconds": round(time.perf_counter() - began, 1),
+        "megabytes": round(path.stat().st_size / 1e6, 1),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("path", type=Path)
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=500_000)

@@ -29,12 +29,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import contextlib
+
 from build_history import SENTINEL, WORDS, build  # noqa: E402
 from startup import environment, frame_at, installed_command, spawn_in_pty  # noqa: E402
 
 
-def pty_run(argv: list[str], env: dict[str, str], until: bytes | None, deadline: float = 30.0,
-            keys: tuple[bytes, list[bytes]] | None = None) -> tuple[float, float | None]:
+def pty_run(
+    argv: list[str],
+    env: dict[str, str],
+    until: bytes | None,
+    deadline: float = 30.0,
+    keys: tuple[bytes, list[bytes]] | None = None,
+) -> tuple[float, float | None]:
     """Seconds to the first frame, and to ``until`` appearing on the terminal (None: not asked).
 
     With ``keys`` = (ready, presses): once ``ready`` is on screen the keys are typed a tenth of a
@@ -68,7 +75,13 @@ def pty_run(argv: list[str], env: dict[str, str], until: bytes | None, deadline:
                     pressed = time.perf_counter() - started
                 if keys is not None and pressed is not None and found is None and until in buffer[seen:]:
                     found = now - pressed
-                elif keys is None and first is not None and until is not None and found is None and until in buffer:
+                elif (
+                    keys is None
+                    and first is not None
+                    and until is not None
+                    and found is None
+                    and until in buffer
+                ):
                     found = now
             if first is not None and (until is None or found is not None):
                 break
@@ -83,10 +96,8 @@ def pty_run(argv: list[str], env: dict[str, str], until: bytes | None, deadline:
                 except OSError:
                     break
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         os.waitpid(pid, 0)
         os.close(fd)
     if first is None:
@@ -113,7 +124,9 @@ def median_ms(values: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", type=Path, help="a database built earlier by this script (reused)")
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=500_000)
@@ -129,10 +142,11 @@ def main() -> None:
         db = args.db or tmp / "big.db"
         if not db.exists():
             info = build(db, args.conversations, args.messages, args.longest)
-            print(f"built {info['conversations']:,} conversations / {info['messages']:,} messages "
-                  f"({info['megabytes']} MB) in {info['seconds']} s")
+            print(
+                f"built {info['conversations']:,} conversations / {info['messages']:,} messages "
+                f"({info['megabytes']} MB) in {info['seconds']} s"
+            )
         history = History(db)
-        longest = history.list_conversations(1)[0].id  # the builder gives the longest the newest activity
         conversations = history.count_conversations()
         (tmp / "home").mkdir()
         config = tmp / "config.toml"
@@ -155,10 +169,12 @@ def main() -> None:
                 opened.append(painted)
 
         rng = random.Random(3)
-        queries = ([rng.choice(WORDS) for _ in range(args.queries // 2)]
-                   + [f"{rng.choice(WORDS)} {rng.choice(WORDS)}" for _ in range(args.queries // 4)]
-                   + [f'"{rng.choice(WORDS)} {rng.choice(WORDS)}"' for _ in range(args.queries // 8)]
-                   + ["handler(event)", "'status': 200", "nothing-matches-this", SENTINEL])
+        queries = (
+            [rng.choice(WORDS) for _ in range(args.queries // 2)]
+            + [f"{rng.choice(WORDS)} {rng.choice(WORDS)}" for _ in range(args.queries // 4)]
+            + [f'"{rng.choice(WORDS)} {rng.choice(WORDS)}"' for _ in range(args.queries // 8)]
+            + ["handler(event)", "'status': 200", "nothing-matches-this", SENTINEL]
+        )
         search_ms = []
         for query in queries:
             began = time.perf_counter()
@@ -172,21 +188,30 @@ def main() -> None:
         cli_ms = []
         for _ in range(args.runs):
             began = time.perf_counter()
-            subprocess.run([command, "list", "--limit", "50", "--db", str(db)], capture_output=True, check=True)
+            subprocess.run(
+                [command, "list", "--limit", "50", "--db", str(db)], capture_output=True, check=True
+            )
             cli_ms.append((time.perf_counter() - began) * 1000)
         history.close()
 
     search_ms.sort()
-    print(f"history at scale: {conversations:,} conversations, longest {args.longest:,} messages "
-          f"({args.runs} interleaved runs, medians)")
+    print(
+        f"history at scale: {conversations:,} conversations, longest {args.longest:,} messages "
+        f"({args.runs} interleaved runs, medians)"
+    )
     print(f"{'first frame, empty database':<44}{median_ms(empty)}")
-    print(f"{'first frame, big database':<44}{median_ms(big)}   ratio {statistics.median(big) / statistics.median(empty):.2f}x")
+    print(
+        f"{'first frame, big database':<44}{median_ms(big)}   "
+        f"ratio {statistics.median(big) / statistics.median(empty):.2f}x"
+    )
     if opened:
         print(f"{'open longest: Enter -> last message painted':<44}{median_ms(opened)}")
     else:
         print("open longest: the last message was not seen on screen")
-    print(f"{f'search ({len(search_ms)} queries): median':<44}{statistics.median(search_ms):8.1f} ms   "
-          f"p90 {search_ms[int(len(search_ms) * 0.9)]:.1f} ms   max {search_ms[-1]:.1f} ms")
+    print(
+        f"{f'search ({len(search_ms)} queries): median':<44}{statistics.median(search_ms):8.1f} ms   "
+        f"p90 {search_ms[int(len(search_ms) * 0.9)]:.1f} ms   max {search_ms[-1]:.1f} ms"
+    )
     print(f"{'list: one page of 200, in-process':<44}{statistics.median(list_ms):8.1f} ms")
     print(f"{'list: `claude-textual list` end to end':<44}{statistics.median(cli_ms):8.1f} ms")
 

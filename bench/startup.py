@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_s": round(max(times), 4),
         "peak_rss_mib": round(max(r.max_rss_kib for r in runs) / 1024, 1),
         "sdk_imported_before_first_frame": probe.marker_before_frame,
-        "sdk_import_after_first_frame_s": None if probe.marker_after_frame is None
+        "sdk_import_after_first_frame_s": None
+        if probe.marker_after_frame is None
         else round(probe.marker_after_frame, 4),
         "exit_statuses_not_zero": failed,
     }

@@ -63,7 +63,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from build_history import SENTINEL, build  # noqa: E402
 from history import pty_run  # noqa: E402
 from startup import (  # noqa: E402
-    COLUMNS, LINES, _reap, environment, installed_command, interpreter_of, one_run, spawn_in_pty,
+    COLUMNS,
+    LINES,
+    _reap,
+    environment,
+    installed_command,
+    interpreter_of,
+    one_run,
+    spawn_in_pty,
 )
 
 from claude_textual.core.loopback import LoopbackServer, Reply, sse  # noqa: E402
@@ -133,12 +140,22 @@ def _code(rng: random.Random) -> str:
     lines = []
     for _ in range(rng.randint(4, 16)):
         a, b, c = (rng.choice(VOCABULARY[30:]) for _ in range(3))
-        lines.append(rng.choice([
-            f"def {a}_{b}({c}):", f"    return {a}.{b}({c}, timeout=30)", f"    if not {a}: raise ValueError('{b}')",
-            f"const {a} = await {b}.{c}({{ limit: 20 }});", f"for {a} in {b}_{c}:", f"    print(f'{{{a}}} {b}')",
-            f"{a}_{b} --{c} ./data/{a}.json | jq '.{b}'", f"SELECT {a}, {b} FROM {c} WHERE id = 42;",
-            f"# {a} the {b} before the {c}", f"{a} = {{'{b}': {rng.randint(1, 999)}, '{c}': None}}",
-        ]))
+        lines.append(
+            rng.choice(
+                [
+                    f"def {a}_{b}({c}):",
+                    f"    return {a}.{b}({c}, timeout=30)",
+                    f"    if not {a}: raise ValueError('{b}')",
+                    f"const {a} = await {b}.{c}({{ limit: 20 }});",
+                    f"for {a} in {b}_{c}:",
+                    f"    print(f'{{{a}}} {b}')",
+                    f"{a}_{b} --{c} ./data/{a}.json | jq '.{b}'",
+                    f"SELECT {a}, {b} FROM {c} WHERE id = 42;",
+                    f"# {a} the {b} before the {c}",
+                    f"{a} = {{'{b}': {rng.randint(1, 999)}, '{c}': None}}",
+                ]
+            )
+        )
     return f"```{lang}\n" + "\n".join(lines) + "\n```"
 
 
@@ -170,7 +187,7 @@ def markdown_doc(size: int, seed: int = 1) -> str:
 def pieces(text: str, words: int = 3) -> list[str]:
     """The text in groups of ``words`` words, spaces kept, like a token stream (as the demo does)."""
     tokens = re.findall(r"\S+\s*|\s+", text)
-    return ["".join(tokens[i:i + words]) for i in range(0, len(tokens), words)]
+    return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
 
 
 def proc_cpu(pid: int) -> float:
@@ -199,15 +216,34 @@ class Feed:
         return Reply(200, self.frames(), {})
 
     def frames(self) -> Iterator[bytes | float]:
-        yield sse("message_start", {"type": "message_start", "message": {
-            "id": "msg_bench", "type": "message", "role": "assistant", "content": [], "model": "claude-bench",
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}})
-        yield sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                          "content_block": {"type": "text", "text": ""}})
+        yield sse(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_bench",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-bench",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 10, "output_tokens": 1},
+                },
+            },
+        )
+        yield sse(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        )
         yield self.lead  # let the app settle after sending its request
-        frames = [sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                              "delta": {"type": "text_delta", "text": chunk}})
-                  for chunk in self.chunks]
+        frames = [
+            sse(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": chunk}},
+            )
+            for chunk in self.chunks
+        ]
         start = time.monotonic()
         last = len(frames) - 1
         for i, frame in enumerate(frames):
@@ -221,8 +257,14 @@ class Feed:
                 self.last_sent = time.monotonic()
             yield frame
         yield sse("content_block_stop", {"type": "content_block_stop", "index": 0})
-        yield sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn",
-                                    "stop_sequence": None}, "usage": {"output_tokens": len(frames)}})
+        yield sse(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": len(frames)},
+            },
+        )
         yield sse("message_stop", {"type": "message_stop"})
 
 
@@ -253,8 +295,15 @@ def drain_until_exit(fd: int, timeout: float = 10.0) -> None:
                 return
 
 
-def stream_once(argv: list[str], env: dict[str, str], feed: Feed, token: bytes, text_kb: float,
-                timeout: float, settle: float = 0.5) -> StreamRun:
+def stream_once(
+    argv: list[str],
+    env: dict[str, str],
+    feed: Feed,
+    token: bytes,
+    text_kb: float,
+    timeout: float,
+    settle: float = 0.5,
+) -> StreamRun:
     """Run ``argv`` in a pty until ``token`` is painted after the last delta went out."""
     pid, fd = spawn_in_pty(argv, env)
     feed.pid = pid
@@ -281,9 +330,11 @@ def stream_once(argv: list[str], env: dict[str, str], feed: Feed, token: bytes, 
                 break
         if painted is None:
             screen = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", tail).decode(errors="replace")
-            raise BenchError(f"{Path(argv[3]).name}: the last chunk was not painted within {timeout:.0f} s "
-                             f"(requests {feed.requests}, deltas sent: {feed.last_sent is not None}); "
-                             f"terminal tail: {screen[-300:]!r}")
+            raise BenchError(
+                f"{Path(argv[3]).name}: the last chunk was not painted within {timeout:.0f} s "
+                f"(requests {feed.requests}, deltas sent: {feed.last_sent is not None}); "
+                f"terminal tail: {screen[-300:]!r}"
+            )
         os.write(fd, b"\x11")  # Ctrl+Q
         drain_until_exit(fd)
     finally:
@@ -298,8 +349,11 @@ def stream_once(argv: list[str], env: dict[str, str], feed: Feed, token: bytes, 
     late = sorted(max(0.0, lateness) * 1000 for t, lateness in ticks if first <= t <= painted)
     lag = {"p50": None, "p99": None, "max": None, "ticks": len(late)}
     if late:
-        lag.update(p50=round(late[len(late) // 2], 1), p99=round(late[min(len(late) - 1, int(len(late) * 0.99))], 1),
-                   max=round(late[-1], 1))
+        lag.update(
+            p50=round(late[len(late) // 2], 1),
+            p99=round(late[min(len(late) - 1, int(len(late) * 0.99))], 1),
+            max=round(late[-1], 1),
+        )
     written = sum(n for t, n in reads if first <= t <= painted)
     return StreamRun(
         cores=round((cpu_painted - feed.cpu_at_first) / (painted - first), 3),
@@ -321,10 +375,16 @@ def conversation_db(path: Path, count: int, kb: float) -> None:
         conversation = history.create_conversation("bench: earlier messages", "claude-bench")
         for i in range(count):
             role = "user" if i % 2 == 0 else "assistant"
-            history.add_message(conversation.id, Message(
-                role=role, content=[{"type": "text", "text": markdown_doc(int(kb * 1024), seed=100 + i)}],
-                model=None if role == "user" else "claude-bench", status=Status.COMPLETE,
-                stop_reason=None if role == "user" else "end_turn"))
+            history.add_message(
+                conversation.id,
+                Message(
+                    role=role,
+                    content=[{"type": "text", "text": markdown_doc(int(kb * 1024), seed=100 + i)}],
+                    model=None if role == "user" else "claude-bench",
+                    status=Status.COMPLETE,
+                    stop_reason=None if role == "user" else "end_turn",
+                ),
+            )
     history.close()
 
 
@@ -334,8 +394,9 @@ def child_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def stream_scenario(args: argparse.Namespace, tmp: Path, command: str, *, kb: float, rate: float,
-                    earlier: int) -> dict[str, StreamRun]:
+def stream_scenario(
+    args: argparse.Namespace, tmp: Path, command: str, *, kb: float, rate: float, earlier: int
+) -> dict[str, StreamRun]:
     doc = markdown_doc(int(kb * 1024), seed=int(kb * 1000) + earlier)
     token = f"Qz{random.Random(earlier).randrange(10**6, 10**7)}end"
     chunks = pieces(doc + "\n\nThat is the whole reply.") + [f" {token}"]
@@ -355,13 +416,27 @@ def stream_scenario(args: argparse.Namespace, tmp: Path, command: str, *, kb: fl
                 conversation_db(db, earlier, args.earlier_kb)
                 config = run_dir / "config.toml"
                 config.write_text('max_retries = 0\nthinking = "off"\n')
-                argv = [python, "-c", PROBE, command, "--db", str(db), "--config", str(config), "--prompt", "go"]
+                argv = [
+                    python,
+                    "-c",
+                    PROBE,
+                    command,
+                    "--db",
+                    str(db),
+                    "--config",
+                    str(config),
+                    "--prompt",
+                    "go",
+                ]
                 if earlier:
                     argv += ["--resume", "last"]
             else:
                 texts = run_dir / "earlier.json"
-                texts.write_text(json.dumps([markdown_doc(int(args.earlier_kb * 1024), seed=100 + i)
-                                             for i in range(earlier)]))
+                texts.write_text(
+                    json.dumps(
+                        [markdown_doc(int(args.earlier_kb * 1024), seed=100 + i) for i in range(earlier)]
+                    )
+                )
                 argv = [python, "-c", PROBE, str(BASELINE), "--stream", "--earlier", str(texts)]
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
@@ -374,15 +449,21 @@ def stream_scenario(args: argparse.Namespace, tmp: Path, command: str, *, kb: fl
 
 def median_run(runs: list[StreamRun]) -> StreamRun:
     """Each figure's median over the runs (the lag figures each on their own)."""
+
     def med(values: list[Any]) -> Any:
         values = [v for v in values if v is not None]
         return round(statistics.median(values), 3) if values else None
 
     lag = {key: med([r.lag_ms[key] for r in runs]) for key in runs[0].lag_ms}
-    return StreamRun(cores=med([r.cores for r in runs]), lag_ms=lag, paint_ms=med([r.paint_ms for r in runs]),
-                     bytes_per_kb=round(med([r.bytes_per_kb for r in runs])),
-                     peak_rss_mib=med([r.peak_rss_mib for r in runs]), send_s=med([r.send_s for r in runs]),
-                     extra={"runs": len(runs), "cores": [r.cores for r in runs]})
+    return StreamRun(
+        cores=med([r.cores for r in runs]),
+        lag_ms=lag,
+        paint_ms=med([r.paint_ms for r in runs]),
+        bytes_per_kb=round(med([r.bytes_per_kb for r in runs])),
+        peak_rss_mib=med([r.peak_rss_mib for r in runs]),
+        send_s=med([r.send_s for r in runs]),
+        extra={"runs": len(runs), "cores": [r.cores for r in runs]},
+    )
 
 
 def idle_rss(argv: list[str], env: dict[str, str], idle: float) -> float:
@@ -400,7 +481,7 @@ def idle_rss(argv: list[str], env: dict[str, str], idle: float) -> float:
                     break
                 if not data:
                     break
-                buffer = (buffer + data)[-(1 << 20):]
+                buffer = (buffer + data)[-(1 << 20) :]
                 if seen is None and frame_at(buffer) is not None:
                     seen = time.monotonic()
             if seen is not None and time.monotonic() - seen > idle:
@@ -426,8 +507,14 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
     big = tmp / "big.db"
     began = time.perf_counter()
     info = build(big, args.conversations, args.conversations * 2 + args.longest, args.longest)
-    result: dict[str, Any] = {"db": {"conversations": info["conversations"], "messages": info["messages"],
-                                     "longest": args.longest, "build_s": round(time.perf_counter() - began, 1)}}
+    result: dict[str, Any] = {
+        "db": {
+            "conversations": info["conversations"],
+            "messages": info["messages"],
+            "longest": args.longest,
+            "build_s": round(time.perf_counter() - began, 1),
+        }
+    }
     python = interpreter_of(command)
 
     def app(db: Path) -> list[str]:
@@ -435,7 +522,11 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
 
     baseline = [python, str(BASELINE)]
     if "startup" in parts:
-        for argv in (app(tmp / "empty.db"), app(big), baseline):  # warm-up: disk cache, bytecode, the empty db
+        for argv in (
+            app(tmp / "empty.db"),
+            app(big),
+            baseline,
+        ):  # warm-up: disk cache, bytecode, the empty db
             one_run(argv, env)
         empty, full, base = [], [], []
         for _ in range(args.runs):  # interleaved, so a slow patch of the machine hits all three
@@ -443,10 +534,14 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
             full.append(one_run(app(big), env).first_frame)
             base.append(one_run(baseline, env).first_frame)
         result["startup"] = {
-            "empty_s": round(statistics.median(empty), 3), "big_s": round(statistics.median(full), 3),
+            "empty_s": round(statistics.median(empty), 3),
+            "big_s": round(statistics.median(full), 3),
             "baseline_s": round(statistics.median(base), 3),
-            "runs": {"empty": [round(t, 3) for t in empty], "big": [round(t, 3) for t in full],
-                     "baseline": [round(t, 3) for t in base]},
+            "runs": {
+                "empty": [round(t, 3) for t in empty],
+                "big": [round(t, 3) for t in full],
+                "baseline": [round(t, 3) for t in base],
+            },
             # a first idle run, not counted, also imports (and compiles) what the app loads after its
             # first frame; then the median of three
             "rss_idle_mib": idle_median(app(tmp / "empty.db"), env, args.idle),
@@ -456,11 +551,15 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
         label = f"{args.longest} msgs".encode()
         opened = []
         for _ in range(args.runs):
-            _, painted = pty_run(app(big), env, SENTINEL.encode(), deadline=60, keys=(label, [b"\t", b"\t", b"\r"]))
+            _, painted = pty_run(
+                app(big), env, SENTINEL.encode(), deadline=60, keys=(label, [b"\t", b"\t", b"\r"])
+            )
             if painted is not None:
                 opened.append(painted)
-        result["open"] = {"median_s": round(statistics.median(opened), 3) if opened else None,
-                          "runs": [round(t, 3) for t in opened]}
+        result["open"] = {
+            "median_s": round(statistics.median(opened), 3) if opened else None,
+            "runs": [round(t, 3) for t in opened],
+        }
     return result
 
 
@@ -469,7 +568,9 @@ def _fmt(value: Any, unit: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.3f}{unit}" if abs(value) < 1 and unit in ("", " cores", " s") else f"{value:.1f}{unit}"
+        return (
+            f"{value:.3f}{unit}" if abs(value) < 1 and unit in ("", " cores", " s") else f"{value:.1f}{unit}"
+        )
     return f"{value}{unit}"
 
 
@@ -486,8 +587,20 @@ def rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, str, str]]:
         out += [
             (f"{name}: CPU", app["cores"], base["cores"], " cores", cpu_target),
             (f"{name}: loop lag p50", app["lag_ms"]["p50"], base["lag_ms"]["p50"], " ms", ""),
-            (f"{name}: loop lag p99", app["lag_ms"]["p99"], base["lag_ms"]["p99"], " ms", "<50 ms" if stress else ""),
-            (f"{name}: loop lag max", app["lag_ms"]["max"], base["lag_ms"]["max"], " ms", "<150 ms" if stress else ""),
+            (
+                f"{name}: loop lag p99",
+                app["lag_ms"]["p99"],
+                base["lag_ms"]["p99"],
+                " ms",
+                "<50 ms" if stress else "",
+            ),
+            (
+                f"{name}: loop lag max",
+                app["lag_ms"]["max"],
+                base["lag_ms"]["max"],
+                " ms",
+                "<150 ms" if stress else "",
+            ),
             (f"{name}: last chunk -> painted", app["paint_ms"], base["paint_ms"], " ms", "<100 ms"),
             (f"{name}: bytes to terminal per KB", app["bytes_per_kb"], base["bytes_per_kb"], " B", ""),
             (f"{name}: peak RSS", app["peak_rss_mib"], base["peak_rss_mib"], " MiB", ""),
@@ -498,45 +611,86 @@ def rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, str, str]]:
         out += [
             ("startup: first frame, empty db (median)", s["empty_s"], s["baseline_s"], " s", "<0.5 s"),
             (f"startup: first frame, {n:,} conversations", s["big_s"], s["baseline_s"], " s", "<0.6 s"),
-            ("startup: peak RSS, empty db, idle", s["rss_idle_mib"], s["baseline_rss_idle_mib"], " MiB", "<80 MiB"),
+            (
+                "startup: peak RSS, empty db, idle",
+                s["rss_idle_mib"],
+                s["baseline_rss_idle_mib"],
+                " MiB",
+                "<80 MiB",
+            ),
         ]
     if "open" in results:
-        out.append((f"open longest ({results['db']['longest']:,} msgs): Enter -> painted", results["open"]["median_s"], None, " s", ""))
+        out.append(
+            (
+                f"open longest ({results['db']['longest']:,} msgs): Enter -> painted",
+                results["open"]["median_s"],
+                None,
+                " s",
+                "",
+            )
+        )
     return out
 
 
 def print_table(results: dict[str, Any]) -> None:
     table = [("metric", "claude-textual", "baseline", "ratio", "target")]
     for metric, app, base, unit, target in rows(results):
-        ratio = f"{app / base:.2f}×" if isinstance(app, (int, float)) and isinstance(base, (int, float)) and base else ""
+        ratio = (
+            f"{app / base:.2f}×"
+            if isinstance(app, (int, float)) and isinstance(base, (int, float)) and base
+            else ""
+        )
         table.append((metric, _fmt(app, unit), _fmt(base, unit), ratio, target))
     widths = [max(len(r[i]) for r in table) for i in range(5)]
     for i, row in enumerate(table):
-        print(" | ".join(cell.ljust(w) if j == 0 else cell.rjust(w) if j < 4 else cell
-                         for j, (cell, w) in enumerate(zip(row, widths))).rstrip())
+        print(
+            " | ".join(
+                cell.ljust(w) if j == 0 else cell.rjust(w) if j < 4 else cell
+                for j, (cell, w) in enumerate(zip(row, widths, strict=False))
+            ).rstrip()
+        )
         if i == 0:
             print("-+-".join("-" * w for w in widths))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="stream,stress,startup,open",
-                        help="comma-separated: stream, stress, startup, open (default: all)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--only",
+        default="stream,stress,startup,open",
+        help="comma-separated: stream, stress, startup, open (default: all)",
+    )
     parser.add_argument("--kb", type=float, default=50, help="stream: reply size in KB (default 50)")
     parser.add_argument("--rate", type=float, default=100, help="stream: chunks per second (default 100)")
     parser.add_argument("--stress-kb", type=float, default=48, help="stress: reply size in KB (default 48)")
-    parser.add_argument("--stress-rate", type=float, default=500, help="stress: chunks per second (default 500)")
-    parser.add_argument("--earlier", type=int, default=20, help="earlier messages in the second run (default 20)")
-    parser.add_argument("--earlier-kb", type=float, default=5, help="size of each earlier message (default 5)")
+    parser.add_argument(
+        "--stress-rate", type=float, default=500, help="stress: chunks per second (default 500)"
+    )
+    parser.add_argument(
+        "--earlier", type=int, default=20, help="earlier messages in the second run (default 20)"
+    )
+    parser.add_argument(
+        "--earlier-kb", type=float, default=5, help="size of each earlier message (default 5)"
+    )
     parser.add_argument("--lead", type=float, default=1.0, help="pause before the first delta, s (default 1)")
     parser.add_argument("--conversations", type=int, default=10_000, help="startup/open: database size")
-    parser.add_argument("--longest", type=int, default=1_000, help="open: messages in the longest conversation")
+    parser.add_argument(
+        "--longest", type=int, default=1_000, help="open: messages in the longest conversation"
+    )
     parser.add_argument("--runs", type=int, default=5, help="startup/open: runs (median; default 5)")
-    parser.add_argument("--repeat", type=int, default=1, help="stream/stress: runs of each (median; default 1)")
-    parser.add_argument("--idle", type=float, default=3.0, help="startup: idle seconds before the RSS reading")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="stream/stress: runs of each (median; default 1)"
+    )
+    parser.add_argument(
+        "--idle", type=float, default=3.0, help="startup: idle seconds before the RSS reading"
+    )
     parser.add_argument("--command", help="the console script (default: the installed one)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    parser.add_argument("--profile", type=Path, help="stream/stress: save a cProfile of each run in this folder")
+    parser.add_argument(
+        "--profile", type=Path, help="stream/stress: save a cProfile of each run in this folder"
+    )
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     unknown = parts - {"stream", "stress", "startup", "open"}
@@ -560,8 +714,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
     else:
-        print(f"claude-textual vs plain Textual ({COLUMNS}x{LINES} pty, {os.cpu_count()} CPUs, "
-              f"load {os.getloadavg()[0]:.2f})")
+        print(
+            f"claude-textual vs plain Textual ({COLUMNS}x{LINES} pty, {os.cpu_count()} CPUs, "
+            f"load {os.getloadavg()[0]:.2f})"
+        )
         print_table(results)
     return 0
 

@@ -7,6 +7,7 @@ imported by the path that needs them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,10 +24,18 @@ def _paths(suppress: bool) -> argparse.ArgumentParser:
     """--db and --config, accepted before or after a subcommand."""
     parser = argparse.ArgumentParser(add_help=False)
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--db", type=Path, default=default,
-                        help="history database (default: $CLAUDE_TEXTUAL_DB or the data dir)")
-    parser.add_argument("--config", type=Path, default=default,
-                        help="config file (default: $CLAUDE_TEXTUAL_CONFIG or the config dir)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=default,
+        help="history database (default: $CLAUDE_TEXTUAL_DB or the data dir)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="config file (default: $CLAUDE_TEXTUAL_CONFIG or the config dir)",
+    )
     return parser
 
 
@@ -44,17 +53,28 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"claude-textual {__version__}")
     parser.add_argument("--model", help="model for new replies (default from config)")
     parser.add_argument("--prompt", help="send this prompt as soon as the app is up")
-    parser.add_argument("--resume", metavar="ID|last", help="open a conversation: its id, an id prefix, or 'last'")
+    parser.add_argument(
+        "--resume", metavar="ID|last", help="open a conversation: its id, an id prefix, or 'last'"
+    )
     parser.add_argument("--demo", action="store_true", help="use the built-in offline demo backend")
-    parser.add_argument("--allow-tools", type=_names, action="extend", default=[], metavar="NAME[,NAME...]",
-                        help="run these MCP tools (a tool name, or a server name for all its tools) without asking")
+    parser.add_argument(
+        "--allow-tools",
+        type=_names,
+        action="extend",
+        default=[],
+        metavar="NAME[,NAME...]",
+        help="run these MCP tools (a tool name, or a server name for all its tools) without asking",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     export = sub.add_parser("export", help="print a conversation", parents=[_paths(True)])
     export.add_argument("id", nargs="?", help="conversation id or unique prefix")
     export.add_argument("--last", action="store_true", help="the most recently active conversation")
     export.add_argument("--format", choices=["json", "md", "html"], default="json")
-    export.add_argument("--all-branches", action="store_true",
-                        help="every branch, not only the one shown (JSON only; import restores them)")
+    export.add_argument(
+        "--all-branches",
+        action="store_true",
+        help="every branch, not only the one shown (JSON only; import restores them)",
+    )
     export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     listing = sub.add_parser("list", help="list conversations, most recent first", parents=[_paths(True)])
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -64,10 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query", help='words to find (all must match; "quote a phrase")')
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--limit", type=int, default=20, help="at most this many hits (default 20)")
-    importing = sub.add_parser("import", help="import our JSON exports or a claude.ai data export",
-                               parents=[_paths(True)])
-    importing.add_argument("paths", nargs="+", type=Path, metavar="FILE",
-                           help="our JSON export, claude.ai conversations.json, or its .zip")
+    importing = sub.add_parser(
+        "import", help="import our JSON exports or a claude.ai data export", parents=[_paths(True)]
+    )
+    importing.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="our JSON export, claude.ai conversations.json, or its .zip",
+    )
     return parser
 
 
@@ -92,8 +118,10 @@ def _open_history(db: Path) -> History:
     from claude_textual.store.history import History
 
     if not db.exists():
-        raise StoreError(f"There is no history database at {db} (the app creates it when it first starts); "
-                         "point --db (or CLAUDE_TEXTUAL_DB) at yours.")
+        raise StoreError(
+            f"There is no history database at {db} (the app creates it when it first starts); "
+            "point --db (or CLAUDE_TEXTUAL_DB) at yours."
+        )
     return History(db)
 
 
@@ -102,11 +130,22 @@ def _list(args: argparse.Namespace, db: Path) -> int:
 
     conversations = _open_history(db).list_conversations(args.limit, view=args.view)
     if args.json:
-        print(inert_json([{
-            "id": c.id, "title": c.title, "model": c.model, "message_count": c.message_count,
-            "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
-            "archived": c.archived,
-        } for c in conversations]))
+        print(
+            inert_json(
+                [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "model": c.model,
+                        "message_count": c.message_count,
+                        "created_at": c.created_at.isoformat(),
+                        "updated_at": c.updated_at.isoformat(),
+                        "archived": c.archived,
+                    }
+                    for c in conversations
+                ]
+            )
+        )
         return 0
     for c in conversations:
         when = c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -119,10 +158,22 @@ def _search(args: argparse.Namespace, db: Path) -> int:
 
     hits = _open_history(db).search(args.query, args.limit)
     if args.json:
-        print(inert_json([{
-            "conversation_id": h.conversation_id, "title": h.title, "message_id": h.message_id,
-            "seq": h.seq, "role": h.role, "snippet": h.snippet, "created_at": h.created_at.isoformat(),
-        } for h in hits]))
+        print(
+            inert_json(
+                [
+                    {
+                        "conversation_id": h.conversation_id,
+                        "title": h.title,
+                        "message_id": h.message_id,
+                        "seq": h.seq,
+                        "role": h.role,
+                        "snippet": h.snippet,
+                        "created_at": h.created_at.isoformat(),
+                    }
+                    for h in hits
+                ]
+            )
+        )
         return 0
     for h in hits:
         when = h.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -138,10 +189,10 @@ def _export(args: argparse.Namespace, db: Path) -> int:
     from claude_textual.transcripts.export import render
 
     history = _open_history(db)
-    try:  # a reply left streaming by an app that died (kill -9, power cut) is exported as interrupted
+    # a reply left streaming by an app that died (kill -9, power cut) is exported as interrupted;
+    # a read-only or locked database still exports, as it stands
+    with contextlib.suppress(StoreError):
         history.mark_stale_streaming()
-    except StoreError:  # a read-only or locked database still exports, as it stands
-        pass
     conversation_id = history.resolve("last" if args.last else args.id)
     conversation = history.get_conversation(conversation_id)
     assert conversation is not None
@@ -184,8 +235,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"claude-textual: {inert(str(exc))}", file=sys.stderr)
             return 1
         except SQLAlchemyError as exc:  # a database failure StoreError does not explain: still no traceback
-            print(f"claude-textual: the history database {db} failed: {inert(str(getattr(exc, 'orig', exc)))}",
-                  file=sys.stderr)
+            print(
+                f"claude-textual: the history database {db} failed: {inert(str(getattr(exc, 'orig', exc)))}",
+                file=sys.stderr,
+            )
             return 1
 
     from claude_textual.core.client import api_key_from_env

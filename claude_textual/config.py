@@ -137,9 +137,21 @@ class Settings:
         return {key: getattr(self, key) for key in OPTION_KEYS}
 
 
-OPTION_KEYS = ("model", "system", "max_tokens", "thinking", "thinking_budget", "effort", "thinking_display",
-               "show_thinking", "web_search", "web_fetch", "code_execution")
+OPTION_KEYS = (
+    "model",
+    "system",
+    "max_tokens",
+    "thinking",
+    "thinking_budget",
+    "effort",
+    "thinking_display",
+    "show_thinking",
+    "web_search",
+    "web_fetch",
+    "code_execution",
+)
 """The settings each conversation may set for itself (``Conversation.options``)."""
+
 
 @dataclass(frozen=True)
 class McpServer:
@@ -161,8 +173,14 @@ _TABLES = {"allow_tools", "mcp_servers"}
 _KEYS = {f.name: f.type for f in fields(Settings) if f.name != "warnings" and f.name not in _TABLES}
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool}
 _CHOICES = {"thinking": THINKING_MODES, "effort": EFFORTS, "thinking_display": THINKING_DISPLAYS}
-_MINIMUMS = {"max_tokens": 1, "thinking_budget": 1024, "max_retries": 0, "retry_cap": 0, "title_length": 1,
-             "max_tool_rounds": 1}
+_MINIMUMS = {
+    "max_tokens": 1,
+    "thinking_budget": 1024,
+    "max_retries": 0,
+    "retry_cap": 0,
+    "title_length": 1,
+    "max_tool_rounds": 1,
+}
 
 
 def value_problem(key: str, value: Any) -> str | None:
@@ -235,11 +253,16 @@ def _table_line(text: str, name: str, key: str | None = None) -> int | str:
 def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> tuple[McpServer, ...]:
     """Each valid ``[mcp_servers.NAME]`` table; a broken one is skipped with a warning naming its key."""
     if not isinstance(value, dict):
-        warnings.append(f"{source}:{_line_of(text, 'mcp_servers') or '?'}: 'mcp_servers' should be a table; ignored")
+        warnings.append(
+            f"{source}:{_line_of(text, 'mcp_servers') or '?'}: 'mcp_servers' should be a table; ignored"
+        )
         return ()
+
     def skip(name: str, key: str | None, why: str) -> None:
         where = f"{source}:{_table_line(text, name, key)}"
-        warnings.append(f"{where}: mcp_servers.{name}{f'.{key}' if key else ''} {why}; server {name!r} skipped")
+        warnings.append(
+            f"{where}: mcp_servers.{name}{f'.{key}' if key else ''} {why}; server {name!r} skipped"
+        )
 
     servers = []
     for name, table in value.items():
@@ -249,8 +272,10 @@ def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> 
             continue
         unknown = sorted(set(table) - {"command", "args", "env", "timeout", "start_timeout", "allow"})
         if unknown:
-            warnings.append(f"{source}:{_table_line(text, name, unknown[0])}: mcp_servers.{name}: unknown key(s) "
-                            f"{', '.join(map(repr, unknown))} ignored")
+            warnings.append(
+                f"{source}:{_table_line(text, name, unknown[0])}: mcp_servers.{name}: unknown key(s) "
+                f"{', '.join(map(repr, unknown))} ignored"
+            )
         command, args, env = table.get("command"), table.get("args", []), table.get("env", {})
         timeouts = {k: table[k] for k in ("timeout", "start_timeout") if k in table}
         if not isinstance(command, str) or not command:
@@ -259,15 +284,28 @@ def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> 
             problem("args", "must be a list of strings")
         elif not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
             problem("env", "must be a table of strings")
-        elif bad := next((k for k, v in timeouts.items()
-                          if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0), None):
+        elif bad := next(
+            (
+                k
+                for k, v in timeouts.items()
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0
+            ),
+            None,
+        ):
             problem(bad, "must be a positive number of seconds")
         elif not isinstance(table.get("allow", False), bool):
             problem("allow", "must be true or false")
         else:
-            servers.append(McpServer(name, command, tuple(args), tuple(env.items()),
-                                     **{k: float(v) for k, v in timeouts.items()},
-                                     allow=table.get("allow", False)))
+            servers.append(
+                McpServer(
+                    name,
+                    command,
+                    tuple(args),
+                    tuple(env.items()),
+                    **{k: float(v) for k, v in timeouts.items()},
+                    allow=table.get("allow", False),
+                )
+            )
     return tuple(servers)
 
 

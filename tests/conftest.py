@@ -81,8 +81,9 @@ def make_app(api: ScriptedAPI, settings: Settings, db_path: Path):
     def factory(**kwargs: Any) -> ClaudeApp:
         options: dict[str, Any] = {"api_key": "sk-test", "base_url": api.url}
         options.update(kwargs)
-        return ClaudeApp(kwargs.pop("settings", settings), db_path, **{k: v for k, v in options.items()
-                                                                       if k != "settings"})
+        return ClaudeApp(
+            kwargs.pop("settings", settings), db_path, **{k: v for k, v in options.items() if k != "settings"}
+        )
 
     return factory
 

@@ -26,8 +26,12 @@ class WriteLock:
         self.process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> WriteLock:
-        self.process = subprocess.Popen([sys.executable, "-c", _HOLDER, str(self.path)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         assert line.strip() == "held", f"the lock holder said {line!r}"
@@ -43,6 +47,7 @@ class WriteLock:
         assert process.stdout.readline().strip() == "released"
         process.wait(timeout=30)
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.release()

@@ -11,8 +11,9 @@ BENCH = Path(__file__).resolve().parents[1] / "bench" / "startup.py"
 
 
 def test_startup_bench_prints_a_first_frame_time():
-    done = subprocess.run([sys.executable, str(BENCH), "--runs", "1", "--json"],
-                          capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", "1", "--json"], capture_output=True, text=True, timeout=240
+    )
     assert done.returncode in (0, 1), f"the app did not start or quit cleanly:\n{done.stdout}\n{done.stderr}"
     result = json.loads(done.stdout)
     assert result["runs"] == 1
@@ -29,10 +30,37 @@ STREAM = BENCH.parent / "stream.py"
 def test_stream_bench_runs_every_part_at_tiny_sizes():
     """bench/stream.py end to end (stream, stress, startup, open; app and baseline) — figures, not timings."""
     done = subprocess.run(
-        [sys.executable, str(STREAM), "--json", "--kb", "2", "--stress-kb", "2", "--rate", "200",
-         "--stress-rate", "400", "--earlier", "2", "--earlier-kb", "1", "--lead", "0.3",
-         "--conversations", "30", "--longest", "10", "--runs", "1", "--idle", "0.5"],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            str(STREAM),
+            "--json",
+            "--kb",
+            "2",
+            "--stress-kb",
+            "2",
+            "--rate",
+            "200",
+            "--stress-rate",
+            "400",
+            "--earlier",
+            "2",
+            "--earlier-kb",
+            "1",
+            "--lead",
+            "0.3",
+            "--conversations",
+            "30",
+            "--longest",
+            "10",
+            "--runs",
+            "1",
+            "--idle",
+            "0.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     result = json.loads(done.stdout)
     assert len(result["streams"]) == 4  # stream and stress, with 0 and 2 earlier messages

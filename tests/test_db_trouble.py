@@ -79,6 +79,7 @@ def as_nobody(enabled: bool) -> Iterator[None]:
 @contextlib.contextmanager
 def page_cap() -> Iterator[None]:
     """Every new SQLite connection may not grow its database: the disk is full (SQLITE_FULL)."""
+
     def cap(dbapi_conn, _record):
         dbapi_conn.execute("PRAGMA max_page_count=1")  # never below the current size: no growth at all
 
@@ -133,7 +134,9 @@ def newer_schema(base: Path) -> Trouble:
     seeded(db)
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
-    return Trouble(db, "newer", ["newer claude-textual", "schema 9999", "Upgrade claude-textual", "not been changed"])
+    return Trouble(
+        db, "newer", ["newer claude-textual", "schema 9999", "Upgrade claude-textual", "not been changed"]
+    )
 
 
 def readonly_directory(base: Path) -> Trouble:
@@ -144,8 +147,12 @@ def readonly_directory(base: Path) -> Trouble:
         os.chown(data, NOBODY, NOBODY)
         os.chown(db, NOBODY, NOBODY)
     data.chmod(0o555)
-    return Trouble(db, "readonly", [f"{data} is not writable", "history.db-wal", "make the directory writable",
-                                    "--db"], unprivileged=True)
+    return Trouble(
+        db,
+        "readonly",
+        [f"{data} is not writable", "history.db-wal", "make the directory writable", "--db"],
+        unprivileged=True,
+    )
 
 
 def readonly_file(base: Path) -> Trouble:
@@ -162,19 +169,30 @@ def full_disk(base: Path) -> Trouble:
     """An older schema to upgrade, and no room to do it: the upgrade fails, the file is as it was."""
     db = base / "data" / "history.db"
     old.build_at(db, old.revisions()[0])
-    return Trouble(db, "full", ["is full", "no space left", "Free some space"], page_cap,
-                   tolerated={f"history.db.backup-{old.revisions()[0]}"})
+    return Trouble(
+        db,
+        "full",
+        ["is full", "no space left", "Free some space"],
+        page_cap,
+        tolerated={f"history.db.backup-{old.revisions()[0]}"},
+    )
 
 
 def locked(base: Path) -> Trouble:
     db = base / "data" / "history.db"
     seeded(db)
-    return Trouble(db, "locked", ["locked by another program", f"{BUSY_TIMEOUT} s", "Close that program"],
-                   lambda: exclusive_lock(db))
+    return Trouble(
+        db,
+        "locked",
+        ["locked by another program", f"{BUSY_TIMEOUT} s", "Close that program"],
+        lambda: exclusive_lock(db),
+    )
 
 
-CASES = {f.__name__: f for f in (random_bytes, truncated, newer_schema, readonly_directory, readonly_file,
-                                 full_disk, locked)}
+CASES = {
+    f.__name__: f
+    for f in (random_bytes, truncated, newer_schema, readonly_directory, readonly_file, full_disk, locked)
+}
 
 
 @pytest.fixture
@@ -256,20 +274,29 @@ async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(bas
     files_after = {p.name for p in trouble.db.parent.iterdir()}
     sidecars = {f"{trouble.db.name}-wal", f"{trouble.db.name}-shm", f"{trouble.db.name}-journal"}
     assert files_after <= files_before | sidecars | trouble.tolerated, files_after - files_before
-    for name in trouble.tolerated & files_after:  # the backup taken before a failed upgrade is the file itself
+    for name in (
+        trouble.tolerated & files_after
+    ):  # the backup taken before a failed upgrade is the file itself
         assert digest(trouble.db.parent / name) == before
 
 
-@pytest.mark.parametrize(("case", "argv"), [("random_bytes", ["list"]), ("newer_schema", ["export", "--last"]),
-                                           ("locked", ["search", "anything"])])
+@pytest.mark.parametrize(
+    ("case", "argv"),
+    [("random_bytes", ["list"]), ("newer_schema", ["export", "--last"]), ("locked", ["search", "anything"])],
+)
 def test_the_installed_command_exits_1_without_a_traceback(base, case, argv):
     trouble = CASES[case](base)
     before = digest(trouble.db)
     command = Path(sys.executable).parent / "claude-textual"
     env = {**os.environ, "CLAUDE_TEXTUAL_BUSY_TIMEOUT": BUSY_TIMEOUT}
     with trouble.condition():
-        done = subprocess.run([str(command), *argv, "--db", str(trouble.db)], capture_output=True, text=True,
-                              env=env, timeout=60)
+        done = subprocess.run(
+            [str(command), *argv, "--db", str(trouble.db)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
     assert done.returncode == 1, (argv, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr and done.stdout == ""
     check_message(done.stderr, trouble)
@@ -277,6 +304,7 @@ def test_the_installed_command_exits_1_without_a_traceback(base, case, argv):
 
 
 # a full disk once the app is up ------------------------------------------------------------------------
+
 
 async def test_a_disk_that_fills_up_after_start_refuses_the_prompt_and_the_app_goes_on(base):
     db = base / "data" / "history.db"
@@ -291,7 +319,9 @@ async def test_a_disk_that_fills_up_after_start_refuses_the_prompt_and_the_app_g
             prompt = screen.query_one(PromptBox)
             prompt.focus()
             prompt.insert("x" * 20_000)  # a new conversation titled with it needs pages the disk lacks
-            screen.session.settings = Settings(model="claude-test", max_retries=0, thinking="off", title_length=20_000)
+            screen.session.settings = Settings(
+                model="claude-test", max_retries=0, thinking="off", title_length=20_000
+            )
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: log.of("error"), what="the refusal")
         [error] = log.of("error")
@@ -313,14 +343,21 @@ def test_full_disk_mid_reply_is_a_store_error_not_a_crash(base):
     store = History(db)
     try:
         conversation = store.create_conversation("t", "m")
-        reply = store.add_message(conversation.id, Message(role="assistant", content=[], status=Status.STREAMING))
-        saved = store.save_reply(reply, {"content": [{"type": "text", "text": "first part"}]},
-                                 status=Status.STREAMING)
+        reply = store.add_message(
+            conversation.id, Message(role="assistant", content=[], status=Status.STREAMING)
+        )
+        saved = store.save_reply(
+            reply, {"content": [{"type": "text", "text": "first part"}]}, status=Status.STREAMING
+        )
         with page_cap():
             store.engine.dispose()
             with pytest.raises(StoreError) as caught:
-                store.save_reply(reply, {"content": [{"type": "text", "text": "first part" + "y" * 50_000}]},
-                                 status=Status.COMPLETE, saved=saved)
+                store.save_reply(
+                    reply,
+                    {"content": [{"type": "text", "text": "first part" + "y" * 50_000}]},
+                    status=Status.COMPLETE,
+                    saved=saved,
+                )
         assert caught.value.kind == "full" and str(db) in str(caught.value)
         store.engine.dispose()
         [kept] = store.load_messages(conversation.id)
@@ -329,7 +366,9 @@ def test_full_disk_mid_reply_is_a_store_error_not_a_crash(base):
         store.close()
 
 
-async def test_disk_full_mid_reply_in_the_app_shows_the_reply_and_says_it_was_not_saved(api, make_app, db_path):
+async def test_disk_full_mid_reply_in_the_app_shows_the_reply_and_says_it_was_not_saved(
+    api, make_app, db_path
+):
     from claude_textual.ui.messages import BlockDelta
     from claude_textual.ui.widgets.blocks import TextView
     from tests.core._streams import stream_reply, text_reply

@@ -4,6 +4,7 @@ and each model's context window (``ModelInfo.max_input_tokens``, else the built-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -67,19 +68,22 @@ def read_cache(path: Path, key: str, now: float) -> tuple[ModelChoice, ...] | No
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["key"] != key or not 0 <= now - float(data["fetched_at"]) < CACHE_TTL:
             return None
-        models = tuple(ModelChoice(str(m["id"]), str(m["name"]), m.get("context_window")) for m in data["models"])
+        models = tuple(
+            ModelChoice(str(m["id"]), str(m["name"]), m.get("context_window")) for m in data["models"]
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return models or None
 
 
 def write_cache(path: Path, key: str, now: float, models: tuple[ModelChoice, ...]) -> None:
-    data = {"key": key, "fetched_at": now,
-            "models": [{"id": m.id, "name": m.name, "context_window": m.context_window} for m in models]}
-    try:
+    data = {
+        "key": key,
+        "fetched_at": now,
+        "models": [{"id": m.id, "name": m.name, "context_window": m.context_window} for m in models],
+    }
+    with contextlib.suppress(OSError):  # a read-only cache directory costs a fetch next time, nothing more
         write_private(path, json.dumps(data, indent=1))
-    except OSError:  # a read-only cache directory costs a fetch next time, nothing more
-        pass
 
 
 async def fetch_catalogue(connect: Callable[[], Awaitable[Any]], cache: Path, key: str) -> Catalogue:
@@ -91,8 +95,12 @@ async def fetch_catalogue(connect: Callable[[], Awaitable[Any]], cache: Path, ke
         return Catalogue(cached, offline=False)
     try:
         client = await connect()
-        models = tuple([ModelChoice(info.id, info.display_name, info.max_input_tokens)
-                        async for info in client.models.list(limit=100)])
+        models = tuple(
+            [
+                ModelChoice(info.id, info.display_name, info.max_input_tokens)
+                async for info in client.models.list(limit=100)
+            ]
+        )
     except Exception as exc:
         from claude_textual.core.client import describe_error
 

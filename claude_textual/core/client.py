@@ -93,7 +93,9 @@ def describe_error(exc: BaseException) -> ApiFailure:
         retry_after = _retry_after(exc)
         detail = f": {err_msg}" if err_msg and status != 401 else ""
         wait = f" — retry after {retry_after:g}s" if retry_after is not None else ""
-        return ApiFailure(err_type or f"http_{status}", f"{head}{detail}{wait}", status, retry_after, request_id)
+        return ApiFailure(
+            err_type or f"http_{status}", f"{head}{detail}{wait}", status, retry_after, request_id
+        )
     if isinstance(exc, anthropic.APITimeoutError):
         return ApiFailure("timeout", "The API did not answer in time (request timed out).")
     if isinstance(exc, anthropic.APIConnectionError):
@@ -105,10 +107,15 @@ def describe_error(exc: BaseException) -> ApiFailure:
     if isinstance(exc, httpx2.TimeoutException):
         return ApiFailure("stall", "The stream stalled: no data arrived in time. The partial reply is kept.")
     if isinstance(exc, httpx2.TransportError):
-        return ApiFailure("dropped", f"The connection dropped mid-reply ({type(exc).__name__}). The partial reply is kept.")
+        return ApiFailure(
+            "dropped", f"The connection dropped mid-reply ({type(exc).__name__}). The partial reply is kept."
+        )
     if isinstance(exc, ValueError) and "tool parameter JSON" in str(exc):
         return ApiFailure("bad_stream", "The model sent tool input that is not valid JSON.")
     if isinstance(exc, UnicodeDecodeError):  # the body ended inside a character, or is not UTF-8
-        return ApiFailure("bad_stream", "The stream ended in the middle of a character (or held bytes that are "
-                                        "not UTF-8). The partial reply is kept.")
+        return ApiFailure(
+            "bad_stream",
+            "The stream ended in the middle of a character (or held bytes that are "
+            "not UTF-8). The partial reply is kept.",
+        )
     return ApiFailure("unexpected", f"The stream failed: {type(exc).__name__}: {exc}")

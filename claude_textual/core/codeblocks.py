@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)\n(?P<body>.*?)^ {0,3}(?P=fence)[`~]*[ \t]*$",
-                    re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(
+    r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)\n(?P<body>.*?)^ {0,3}(?P=fence)[`~]*[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -22,5 +24,7 @@ class CodeBlock:
 
 def code_blocks(markdown: str) -> list[CodeBlock]:
     """Every closed fenced code block in ``markdown``, in order."""
-    return [CodeBlock(m.group("info").strip().split(" ")[0], m.group("body").rstrip("\n"))
-            for m in _FENCE.finditer(markdown)]
+    return [
+        CodeBlock(m.group("info").strip().split(" ")[0], m.group("body").rstrip("\n"))
+        for m in _FENCE.finditer(markdown)
+    ]

@@ -40,8 +40,11 @@ def worth_counting(prompt: str, used: int, window: int) -> bool:
     """Whether ``prompt`` is large enough, or the conversation full enough, to count before sending."""
     size = len(prompt.encode("utf-8", "replace"))
     estimate = size // 4
-    return (size > COUNT_ABOVE_BYTES or estimate > window * COUNT_ABOVE_SHARE
-            or used + estimate > window * COUNT_NEAR_FULL)
+    return (
+        size > COUNT_ABOVE_BYTES
+        or estimate > window * COUNT_ABOVE_SHARE
+        or used + estimate > window * COUNT_NEAR_FULL
+    )
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,18 @@ async def check_fit(connect: Callable[[], Awaitable[Any]], params: dict[str, Any
     except Exception as exc:
         from claude_textual.core.client import describe_error
 
-        return Fit(True, f"Could not count the prompt's tokens first, so it was sent anyway: {describe_error(exc)}")
+        return Fit(
+            True, f"Could not count the prompt's tokens first, so it was sent anyway: {describe_error(exc)}"
+        )
     max_tokens = int(params.get("max_tokens") or 0)
     if counted + max_tokens > window:
-        return Fit(False, (
-            f"Not sent: the request would be {counted:,} tokens, and with max_tokens {max_tokens:,} that is more "
-            f"than the context window of {params.get('model')} ({window:,}). Shorten the prompt, start a new "
-            "conversation (Ctrl+N) or lower max_tokens (Ctrl+O). Your prompt is still in the box."), counted)
+        return Fit(
+            False,
+            (
+                f"Not sent: the request would be {counted:,} tokens, and with max_tokens {max_tokens:,} that is more "
+                f"than the context window of {params.get('model')} ({window:,}). Shorten the prompt, start a new "
+                "conversation (Ctrl+N) or lower max_tokens (Ctrl+O). Your prompt is still in the box."
+            ),
+            counted,
+        )
     return Fit(True, "", counted)

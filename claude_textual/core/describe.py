@@ -88,7 +88,9 @@ def result_text(block: Block) -> str:
         if item.get("type") == "text":
             lines.append(str(item.get("text") or ""))
         elif "url" in item:
-            lines.append(f"• {item.get('title') or item['url']} — {urlsplit(str(item['url'])).netloc}\n  {item['url']}")
+            lines.append(
+                f"• {item.get('title') or item['url']} — {urlsplit(str(item['url'])).netloc}\n  {item['url']}"
+            )
         elif item.get("type") == "image":
             lines.append("[image]")
         else:

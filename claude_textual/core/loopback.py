@@ -47,10 +47,19 @@ class Reply:
         return cls(status, [json.dumps(data).encode()], {"content-type": "application/json", **headers})
 
 
-def model_info(model_id: str, display_name: str, context_window: int, max_tokens: int = 64000) -> dict[str, Any]:
+def model_info(
+    model_id: str, display_name: str, context_window: int, max_tokens: int = 64000
+) -> dict[str, Any]:
     """One ``ModelInfo`` as ``GET /v1/models`` lists it."""
-    return {"type": "model", "id": model_id, "display_name": display_name, "created_at": "2025-01-01T00:00:00Z",
-            "lifecycle": "active", "max_input_tokens": context_window, "max_tokens": max_tokens}
+    return {
+        "type": "model",
+        "id": model_id,
+        "display_name": display_name,
+        "created_at": "2025-01-01T00:00:00Z",
+        "lifecycle": "active",
+        "max_input_tokens": context_window,
+        "max_tokens": max_tokens,
+    }
 
 
 def models_page(models: list[dict[str, Any]], query: dict[str, str]) -> Reply:
@@ -63,9 +72,15 @@ def models_page(models: list[dict[str, Any]], query: dict[str, str]) -> Reply:
     if query.get("before_id") in ids:
         end = ids.index(query["before_id"])
         start = max(start, end - limit)
-    page = models[start:min(end, start + limit)]
-    return Reply.json({"data": page, "has_more": start + len(page) < end,
-                       "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None})
+    page = models[start : min(end, start + limit)]
+    return Reply.json(
+        {
+            "data": page,
+            "has_more": start + len(page) < end,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+        }
+    )
 
 
 def estimate_tokens(body: dict[str, Any]) -> Reply:
@@ -119,7 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
-        headers = {"content-type": "text/event-stream", "request-id": f"req_loopback_{len(self.server.requests)}"}
+        headers = {
+            "content-type": "text/event-stream",
+            "request-id": f"req_loopback_{len(self.server.requests)}",
+        }
         framing = {"transfer-encoding", "content-length", "connection"}  # this server frames the body itself
         headers.update({k.lower(): v for k, v in reply.headers.items() if k.lower() not in framing})
         for key, value in headers.items():
@@ -151,8 +169,14 @@ class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, responder: Responder, port: int = 0, *, models: list[dict[str, Any]] | None = None,
-                 counter: Responder = estimate_tokens) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        port: int = 0,
+        *,
+        models: list[dict[str, Any]] | None = None,
+        counter: Responder = estimate_tokens,
+    ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.responder = responder
         self.models: list[dict[str, Any]] = list(models or [])
@@ -167,7 +191,9 @@ class LoopbackServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def start(self) -> LoopbackServer:
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="loopback-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name="loopback-api", daemon=True
+        )
         self._thread.start()
         return self
 

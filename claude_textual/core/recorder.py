@@ -35,8 +35,15 @@ class Recorder(Protocol):
         """The conversation's current branch, oldest first."""
         ...
 
-    def save_reply(self, message: Message, api_message: dict[str, Any] | None, *, status: Status,
-                   error: str | None = None, saved: dict[int, Block] | None = None) -> dict[int, Block]:
+    def save_reply(
+        self,
+        message: Message,
+        api_message: dict[str, Any] | None,
+        *,
+        status: Status,
+        error: str | None = None,
+        saved: dict[int, Block] | None = None,
+    ) -> dict[int, Block]:
         """Store a reply (partial or final); returns what to pass as ``saved`` next time."""
         ...
 

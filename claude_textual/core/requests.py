@@ -24,8 +24,10 @@ SERVER_TOOLS = {
 """The API-run tools a conversation can switch on (setting name -> tool definition). These versions are
 in the SDK's generally available ``ToolUnionParam``: no beta header."""
 
-UNAVAILABLE = ("No tool server configured here offers the tool {name!r}, so it could not be run "
-               "(tools come from the MCP servers in config.toml).")
+UNAVAILABLE = (
+    "No tool server configured here offers the tool {name!r}, so it could not be run "
+    "(tools come from the MCP servers in config.toml)."
+)
 NOT_RUN = "The reply was interrupted before the tool {name!r} could run."
 
 
@@ -39,8 +41,11 @@ def request_block(block: Block) -> Block | None:
     sent = {k: v for k, v in block.items() if v is not None and k not in _RESPONSE_ONLY}
     if kind == "text" and "citations" in sent:
         # imported transcripts may hold web citations without the index the API needs back
-        citations = [c for c in sent["citations"]
-                     if c.get("type") != "web_search_result_location" or c.get("encrypted_index")]
+        citations = [
+            c
+            for c in sent["citations"]
+            if c.get("type") != "web_search_result_location" or c.get("encrypted_index")
+        ]
         if citations:
             sent["citations"] = citations
         else:
@@ -72,8 +77,11 @@ def build_messages(history: list[Message]) -> list[dict[str, Any]]:
         blocks = [b for b in map(request_block, message.content) if b is not None]
         if message.role == "user":
             answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
-            owed = [tool_result(t, NOT_RUN.format(name=t.get("name")), is_error=True)
-                    for t in pending if t["id"] not in answered]
+            owed = [
+                tool_result(t, NOT_RUN.format(name=t.get("name")), is_error=True)
+                for t in pending
+                if t["id"] not in answered
+            ]
             blocks = owed + blocks
             pending = []
         else:  # consecutive assistant messages merge into one turn, so their tool calls add up

@@ -119,8 +119,13 @@ class ToolServer:
 
         config = self.config
         try:
-            params = StdioServerParameters(command=config.command, args=list(config.args), env=dict(config.env) or None)
-            async with stdio_client(params, errlog=self._errlog) as (read, write), ClientSession(read, write) as session:
+            params = StdioServerParameters(
+                command=config.command, args=list(config.args), env=dict(config.env) or None
+            )
+            async with (
+                stdio_client(params, errlog=self._errlog) as (read, write),
+                ClientSession(read, write) as session,
+            ):
                 await session.initialize()
                 self.tools = await _list_tools(session)
                 self._session = session
@@ -137,7 +142,9 @@ class ToolServer:
     def _fail(self, why: str) -> None:
         if self.error is None:
             detail = self._stderr_tail()
-            self.error = f"The tool server {self.name!r} {why}" + (f" (its last output: {detail})" if detail else "")
+            self.error = f"The tool server {self.name!r} {why}" + (
+                f" (its last output: {detail})" if detail else ""
+            )
 
     def _stderr_tail(self) -> str:
         if self._errlog is None:
@@ -171,7 +178,9 @@ class ToolServer:
         self._stop.set()
         task = self._task
         if task is not None and not task.done():
-            if self._session is None:  # still starting: stop waiting for it (the process is stopped all the same)
+            if (
+                self._session is None
+            ):  # still starting: stop waiting for it (the process is stopped all the same)
                 task.cancel()
             _, pending = await asyncio.wait({task}, timeout=CLOSE_SECONDS)
             if pending:
@@ -252,8 +261,9 @@ class ToolManager:
         return [tool.definition() for tool in self.tools.values()]
 
     def approved(self, conversation_id: str, tool: Tool) -> bool:
-        return (bool({tool.name, tool.original, tool.server} & self.allowed)
-                or tool.name in self.grants.get(conversation_id, ()))
+        return bool({tool.name, tool.original, tool.server} & self.allowed) or tool.name in self.grants.get(
+            conversation_id, ()
+        )
 
     def grant(self, conversation_id: str, tool: Tool) -> None:
         self.grants.setdefault(conversation_id, set()).add(tool.name)
@@ -266,8 +276,10 @@ class ToolManager:
         try:
             result = await server.call(tool.original, arguments if isinstance(arguments, dict) else {})
         except TimeoutError:
-            text = (f"The tool {tool.name!r} (server {tool.server!r}) did not answer within "
-                    f"{server.config.timeout:g} s; the call was abandoned.")
+            text = (
+                f"The tool {tool.name!r} (server {tool.server!r}) did not answer within "
+                f"{server.config.timeout:g} s; the call was abandoned."
+            )
             return tool_result(tool_use, text, is_error=True)
         except ServerFailed as exc:
             return tool_result(tool_use, str(exc), is_error=True)
@@ -291,8 +303,10 @@ def _offered(servers: list[ToolServer]) -> tuple[dict[str, Tool], list[str]]:
             name = api_name(item.name)
             if counts[name] > 1:
                 name = api_name(f"{server.name}__{name}")
-                notices.append(f"More than one tool server offers a tool named {item.name!r}: "
-                               f"server {server.name!r}'s is offered as {name!r}.")
+                notices.append(
+                    f"More than one tool server offers a tool named {item.name!r}: "
+                    f"server {server.name!r}'s is offered as {name!r}."
+                )
             while name in offered:  # a prefixed name may still clash: number it
                 name = api_name(f"{name[:60]}_{len(offered)}")
             offered[name] = Tool(name, item.name, server.name, item.description or "", item.input_schema)

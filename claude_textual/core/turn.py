@@ -130,8 +130,18 @@ class ToolNotice:
     text: str
 
 
-TurnEvent = (PromptSaved | MessageSaved | SaveFailed | ReplyOpened | ReplyEvent | Waiting | ReplyClosed
-             | ToolStarted | ToolFinished | ToolNotice)
+TurnEvent = (
+    PromptSaved
+    | MessageSaved
+    | SaveFailed
+    | ReplyOpened
+    | ReplyEvent
+    | Waiting
+    | ReplyClosed
+    | ToolStarted
+    | ToolFinished
+    | ToolNotice
+)
 
 
 def retryable(outcome: ReplyOutcome) -> bool:
@@ -163,8 +173,12 @@ def duration(seconds: float) -> str:
 
 def attempt_record(failure: ApiFailure, waited: float | None) -> dict[str, Any]:
     """One failed attempt as kept in the reply's ``extra["attempts"]``."""
-    record: dict[str, Any] = {"at": utcnow().isoformat(), "kind": failure.kind, "status": failure.status,
-                              "error": failure.message}
+    record: dict[str, Any] = {
+        "at": utcnow().isoformat(),
+        "kind": failure.kind,
+        "status": failure.status,
+        "error": failure.message,
+    }
     if failure.retry_after is not None:
         record["retry_after"] = failure.retry_after
     if failure.request_id:
@@ -178,8 +192,14 @@ class Turn:
     """Send ``prompt`` in conversation ``conversation_id`` and run until Claude stops asking for tools."""
 
     def __init__(
-        self, recorder: Recorder, conversation_id: str, settings: Settings, client: Any, *,
-        connect: Callable[[], Awaitable[Any]] | None = None, tools: ToolManager | None = None,
+        self,
+        recorder: Recorder,
+        conversation_id: str,
+        settings: Settings,
+        client: Any,
+        *,
+        connect: Callable[[], Awaitable[Any]] | None = None,
+        tools: ToolManager | None = None,
         approve: Approver | None = None,
     ) -> None:
         """``client`` is the SDK client; or None with ``connect``, which makes it when the first
@@ -221,9 +241,13 @@ class Turn:
                 return
             results: list[Block] = []
             if round_ == rounds - 1:
-                results = [tool_result(use, LIMIT.format(rounds=rounds), is_error=True) for use in tool_uses(reply)]
-                yield ToolNotice(f"Claude still asked for tools after {rounds} rounds; they were not run "
-                                 "(max_tool_rounds).")
+                results = [
+                    tool_result(use, LIMIT.format(rounds=rounds), is_error=True) for use in tool_uses(reply)
+                ]
+                yield ToolNotice(
+                    f"Claude still asked for tools after {rounds} rounds; they were not run "
+                    "(max_tool_rounds)."
+                )
             elif self.tools is None:
                 results = unavailable_results(reply)
             else:
@@ -269,8 +293,9 @@ class Turn:
             params = build_params(history, self.settings)
             if self.tools is not None and self.tools.tools:
                 params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
-            reply = await self._add(Message(role="assistant", content=[], model=self.settings.model,
-                                            status=Status.STREAMING))
+            reply = await self._add(
+                Message(role="assistant", content=[], model=self.settings.model, status=Status.STREAMING)
+            )
         except RecordError as exc:
             return NotSaved(f"The reply could not be started: {exc}")
         return params, reply
@@ -310,7 +335,9 @@ class Turn:
                     self.client = await self.connect()
                 except Exception as exc:  # e.g. a broken SDK install: the reply row is still closed
                     outcome = ReplyOutcome(status=Status.ERROR)
-                    failure = ApiFailure("client", f"Could not start the API client: {type(exc).__name__}: {exc}")
+                    failure = ApiFailure(
+                        "client", f"Could not start the API client: {type(exc).__name__}: {exc}"
+                    )
             for attempt in range(settings.max_retries + 1 if failure is None else 0):
                 stream = ReplyStream(self.client, params, checkpoint, self.checkpoint_interval)
                 try:
@@ -329,7 +356,9 @@ class Turn:
                 with contextlib.suppress(RecordError):  # the next checkpoint or the final save writes it
                     await asyncio.to_thread(write, None)
                 try:
-                    async with aclosing(self._countdown(reply, wait, attempt + 1, retry_reason(failure))) as waits:
+                    async with aclosing(
+                        self._countdown(reply, wait, attempt + 1, retry_reason(failure))
+                    ) as waits:
                         async for waiting in waits:
                             yield waiting
                 except (asyncio.CancelledError, GeneratorExit):
@@ -345,8 +374,9 @@ class Turn:
             not_saved = await asyncio.shield(asyncio.to_thread(self._close, reply, outcome, failure, saved))
         yield ReplyClosed(reply, failure, not_saved)
 
-    def _next_wait(self, outcome: ReplyOutcome, attempt: int, attempts: list[dict[str, Any]]
-                   ) -> tuple[float | None, ApiFailure]:
+    def _next_wait(
+        self, outcome: ReplyOutcome, attempt: int, attempts: list[dict[str, Any]]
+    ) -> tuple[float | None, ApiFailure]:
         """How long to wait before retrying a failed attempt (None: do not retry), and the failure as
         it is to be reported; the attempt is added to ``attempts``."""
         settings, failure = self.settings, outcome.failure
@@ -354,18 +384,29 @@ class Turn:
         if not retryable(outcome):
             attempts.append(attempt_record(failure, None))
             return None, failure
-        wait = failure.retry_after if failure.retry_after is not None else 2.0 ** attempt
+        wait = failure.retry_after if failure.retry_after is not None else 2.0**attempt
         if failure.retry_after is not None and failure.retry_after > settings.retry_cap:
             attempts.append(attempt_record(failure, None))
-            return None, ApiFailure(failure.kind, (
-                f"{failure.message}. The API asked to wait {duration(wait)} ({wait:g} s), longer than "
-                f"retry_cap ({settings.retry_cap:g} s), so it was not retried."
-            ), failure.status, failure.retry_after, failure.request_id)
+            return None, ApiFailure(
+                failure.kind,
+                (
+                    f"{failure.message}. The API asked to wait {duration(wait)} ({wait:g} s), longer than "
+                    f"retry_cap ({settings.retry_cap:g} s), so it was not retried."
+                ),
+                failure.status,
+                failure.retry_after,
+                failure.request_id,
+            )
         if attempt == settings.max_retries:
             attempts.append(attempt_record(failure, None))
             if attempt:
-                failure = ApiFailure(failure.kind, f"{failure.message} (failed {attempt + 1} times)",
-                                     failure.status, failure.retry_after, failure.request_id)
+                failure = ApiFailure(
+                    failure.kind,
+                    f"{failure.message} (failed {attempt + 1} times)",
+                    failure.status,
+                    failure.retry_after,
+                    failure.request_id,
+                )
             return None, failure
         wait = min(wait, settings.retry_cap)
         attempts.append(attempt_record(failure, wait))
@@ -377,8 +418,9 @@ class Turn:
             with contextlib.suppress(Exception):
                 await self._checkpointing
 
-    async def _countdown(self, reply: Message, seconds: float, attempt: int, reason: str
-                         ) -> AsyncIterator[Waiting]:
+    async def _countdown(
+        self, reply: Message, seconds: float, attempt: int, reason: str
+    ) -> AsyncIterator[Waiting]:
         """Wait ``seconds``, reporting the whole seconds left once a second, then 0."""
         retries = self.settings.max_retries
         end = time.monotonic() + seconds
@@ -396,8 +438,9 @@ class Turn:
             with contextlib.suppress(Exception):  # a missed heartbeat costs nothing
                 await asyncio.to_thread(self.recorder.touch, reply)
 
-    def _close(self, reply: Message, outcome: ReplyOutcome, failure: ApiFailure | None,
-               saved: dict[int, Any]) -> NotSaved | None:
+    def _close(
+        self, reply: Message, outcome: ReplyOutcome, failure: ApiFailure | None, saved: dict[int, Any]
+    ) -> NotSaved | None:
         """Save the reply's final state and its usage record, whatever ended it (in a thread).
 
         When the history cannot take it (a full disk, a lock held too long) the reply keeps its content
@@ -409,14 +452,21 @@ class Turn:
                 reply, outcome.message, status=status, error=str(failure) if failure else None, saved=saved
             )
             if outcome.message is not None:
-                self.recorder.add_usage(reply, Usage(
-                    raw=outcome.message.get("usage") or {}, request_id=outcome.request_id,
-                    model=outcome.message.get("model"), ttft_ms=outcome.ttft_ms, duration_ms=outcome.duration_ms,
-                ))
+                self.recorder.add_usage(
+                    reply,
+                    Usage(
+                        raw=outcome.message.get("usage") or {},
+                        request_id=outcome.request_id,
+                        model=outcome.message.get("model"),
+                        ttft_ms=outcome.ttft_ms,
+                        duration_ms=outcome.duration_ms,
+                    ),
+                )
         except Exception as exc:  # RecordError for what the environment causes; anything else too
             before = f"{failure.message} " if failure else ""
             self.not_saved = NotSaved(
-                f"{before}This reply could not be saved, so it is shown here but is not in the history: {exc}")
+                f"{before}This reply could not be saved, so it is shown here but is not in the history: {exc}"
+            )
             reply.error = self.not_saved.message
             return self.not_saved
         return None
@@ -425,4 +475,3 @@ class Turn:
 async def drain(turn: Turn, prompt: Message | None) -> list[TurnEvent]:
     """Run a turn to the end and return its events (the command line and tests use this)."""
     return [event async for event in turn.run(prompt)]
-

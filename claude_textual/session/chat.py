@@ -94,8 +94,15 @@ def _database_error(action: str, exc: Exception) -> Refused:
 class ChatSession:
     """One window's chat: the store, the open conversation and its settings, the running turn."""
 
-    def __init__(self, settings: Settings, *, connect: Callable[[], Awaitable[Any]],
-                 tools: Callable[[], ToolManager | None], cache: Path, catalogue_key: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        connect: Callable[[], Awaitable[Any]],
+        tools: Callable[[], ToolManager | None],
+        cache: Path,
+        catalogue_key: str,
+    ) -> None:
         """``settings`` are the app's (``--model`` applied); ``connect`` makes the SDK client off the
         event loop; ``tools`` the MCP tool manager (None: no servers); ``cache`` the model list's file,
         kept under ``catalogue_key`` (the API it came from)."""
@@ -148,8 +155,12 @@ class ChatSession:
         if self.store is not None:
             return None
         if self.error is not None:
-            return Refused("The history is unavailable, so the prompt was not sent (nothing could be saved). "
-                           f"{self.error}", title="Database", severity="error")
+            return Refused(
+                "The history is unavailable, so the prompt was not sent (nothing could be saved). "
+                f"{self.error}",
+                title="Database",
+                severity="error",
+            )
         return Refused("The history database is not open yet.")
 
     # ---- settings ----------------------------------------------------------------------------------
@@ -190,7 +201,9 @@ class ChatSession:
             return None
         messages, earlier, later = store.load_window(conversation_id, WINDOW, around=at_seq)
         places = store.sibling_places([m.id for m in messages if m.id])
-        return Window(conversation, messages, earlier, later, places, store.usage_totals(conversation_id), at_seq)
+        return Window(
+            conversation, messages, earlier, later, places, store.usage_totals(conversation_id), at_seq
+        )
 
     async def open(self, conversation_id: str, *, at_seq: int | None = None) -> Window | Refused | None:
         """The conversation's last messages, or the window around message ``at_seq``; it becomes the
@@ -207,7 +220,9 @@ class ChatSession:
     def _opened(self, window: Window) -> None:
         self.conversation_id = window.conversation.id
         self.options = window.conversation.options
-        self.used = next((used_tokens(m.usage.raw) for m in reversed(window.messages) if m.usage is not None), 0)
+        self.used = next(
+            (used_tokens(m.usage.raw) for m in reversed(window.messages) if m.usage is not None), 0
+        )
 
     async def earlier(self, before_seq: int) -> Earlier | None:
         store, conversation_id = self.store, self.conversation_id
@@ -225,8 +240,9 @@ class ChatSession:
             return {}
         return await asyncio.to_thread(self.store.sibling_places, ids)
 
-    async def open_at(self, conversation_id: str, message_id: str, *, follow: bool = False
-                      ) -> Window | Refused | None:
+    async def open_at(
+        self, conversation_id: str, message_id: str, *, follow: bool = False
+    ) -> Window | Refused | None:
         """Show message ``message_id``; first switch to the latest branch through it when ``follow``
         is set or when it is not on the branch shown (the conversation remembers the switch)."""
         store = self.store
@@ -259,8 +275,9 @@ class ChatSession:
         return await self.open_at(self.conversation_id, siblings[index], follow=True)
 
     # ---- sending -----------------------------------------------------------------------------------
-    async def plan_send(self, text: str, *, editing: Message | None = None, reopen: bool = False,
-                        fit: Fit | None = None) -> Plan:
+    async def plan_send(
+        self, text: str, *, editing: Message | None = None, reopen: bool = False, fit: Fit | None = None
+    ) -> Plan:
         """What sending ``text`` takes: refused (why), a count first, or a turn ready to run.
 
         ``editing`` is the earlier prompt it replaces (a new branch beside it); ``reopen`` asks for the
@@ -277,8 +294,9 @@ class ChatSession:
             window = await asyncio.to_thread(self._prepare_send, text, editing, reopen)
         except RecordError as exc:
             self.running = False
-            return _database_error("The prompt was not sent." if editing is None else
-                                   "The edited prompt was not sent.", exc)
+            return _database_error(
+                "The prompt was not sent." if editing is None else "The edited prompt was not sent.", exc
+            )
         except BaseException:
             self.running = False
             raise
@@ -290,8 +308,9 @@ class ChatSession:
         assert store is not None
         if self.conversation_id is None:
             settings = self.effective()
-            conversation = store.create_conversation(title_from(text, settings.title_length), settings.model,
-                                                     settings.system)
+            conversation = store.create_conversation(
+                title_from(text, settings.title_length), settings.model, settings.system
+            )
             if self.options:
                 store.set_options(conversation.id, self.options)
             self.conversation_id = conversation.id
@@ -306,7 +325,9 @@ class ChatSession:
         from claude_textual.core.requests import build_params
 
         settings, store, conversation_id = self.effective(), self.store, self.conversation_id
-        earlier = await asyncio.to_thread(store.load_messages, conversation_id) if store and conversation_id else []
+        earlier = (
+            await asyncio.to_thread(store.load_messages, conversation_id) if store and conversation_id else []
+        )
         params = build_params([*earlier, user_text_message(text)], settings)
         catalogue = await self.models()
         return await check_fit(self.connect, params, catalogue.context_window(settings.model))
@@ -333,8 +354,9 @@ class ChatSession:
         self._opened(prepared)
         return Ready(self._turn(), None, prepared)
 
-    def _prepare_retry(self, store: History, conversation_id: str, selected: Message | None
-                       ) -> Window | Refused:
+    def _prepare_retry(
+        self, store: History, conversation_id: str, selected: Message | None
+    ) -> Window | Refused:
         store.mark_stale_streaming()  # then read the target as it is now
         if selected is not None:
             target = next(iter(store.load_by_id([selected.id or ""])), None)
@@ -345,8 +367,10 @@ class ChatSession:
         if target.status is Status.STREAMING:
             from claude_textual.store.history import stale_seconds
 
-            return Refused("That reply is still being written, in another window? If the app writing it "
-                           f"crashed, Ctrl+R works once the reply has been idle for {stale_seconds():g} s.")
+            return Refused(
+                "That reply is still being written, in another window? If the app writing it "
+                f"crashed, Ctrl+R works once the reply has been idle for {stale_seconds():g} s."
+            )
         start_retry(store, conversation_id, target)
         window = self._window(conversation_id, None)
         assert window is not None
@@ -354,8 +378,15 @@ class ChatSession:
 
     def _turn(self) -> Turn:
         assert self.store is not None and self.conversation_id is not None
-        self.turn = Turn(self.store, self.conversation_id, self.effective(), None, connect=self.connect,
-                         tools=self.tools(), approve=self.approve)
+        self.turn = Turn(
+            self.store,
+            self.conversation_id,
+            self.effective(),
+            None,
+            connect=self.connect,
+            tools=self.tools(),
+            approve=self.approve,
+        )
         return self.turn
 
     async def run(self, ready: Ready) -> AsyncIterator[TurnEvent]:

@@ -65,8 +65,10 @@ def _unwritable_reason(path: Path) -> str | None:
     if path.exists() and not _writable(path):
         return f"the file is read-only; make it writable (chmod u+w {path})"
     if path.parent.exists() and not _writable(path.parent):
-        return (f"its directory {path.parent} is not writable, and SQLite must create {path.name}-wal and "
-                f"{path.name}-shm there; make the directory writable")
+        return (
+            f"its directory {path.parent} is not writable, and SQLite must create {path.name}-wal and "
+            f"{path.name}-shm there; make the directory writable"
+        )
     return None
 
 
@@ -79,29 +81,40 @@ def explain(error: BaseException, path: Path, timeout_ms: int | None = None) -> 
         return StoreError(
             f"The history database {path} is full: there is no space left on its disk (or a quota or size "
             "limit was reached), so this change was not saved. Free some space and try again; what was "
-            "saved before is intact.", "full")
+            "saved before is intact.",
+            "full",
+        )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in lowered:
         waited = f" for {(timeout_ms if timeout_ms is not None else busy_timeout_ms()) / 1000:g} s"
         return StoreError(
             f"The history database {path} is locked by another program (another claude-textual, or a tool "
             f"such as sqlite3 in the middle of a change) and it stayed locked{waited}. Close that program "
-            f"or wait for it, then try again, {ELSEWHERE}.", "locked")
+            f"or wait for it, then try again, {ELSEWHERE}.",
+            "locked",
+        )
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")) or (
         "readonly database" in lowered or "unable to open database" in lowered
     ):
         reason = _unwritable_reason(path)
         what = f"{reason}, {ELSEWHERE}" if reason else f"check its permissions and its disk, {ELSEWHERE}"
         return StoreError(f"Cannot write the history database {path} ({detail}): {what}.", "readonly")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in lowered or "not a database" in lowered:
+    if (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or "malformed" in lowered
+        or "not a database" in lowered
+    ):
         return StoreError(
             f"{path} is not a usable claude-textual database: it is damaged, or not a database at all ({detail}). "
             "It has been left untouched: "
             f"move it aside (or put a backup in its place: {path.name}.backup-* beside it, if any), {ELSEWHERE}.",
-            "damaged")
+            "damaged",
+        )
     if name.startswith("SQLITE_IOERR") or "disk i/o error" in lowered:
         return StoreError(
             f"A disk error stopped the history database {path} ({detail}). Check the disk (is it full, "
-            f"unplugged or failing?) and try again, {ELSEWHERE}.", "io")
+            f"unplugged or failing?) and try again, {ELSEWHERE}.",
+            "io",
+        )
     return None
 
 
@@ -190,11 +203,15 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise StoreError(
             f"{where}: this database was written by a newer claude-textual (schema {revision}). "
-            f"Upgrade claude-textual to open it, {ELSEWHERE}. The file has not been changed.", "newer")
+            f"Upgrade claude-textual to open it, {ELSEWHERE}. The file has not been changed.",
+            "newer",
+        )
     if revision is None and not empty:
         raise StoreError(
             f"{where} is an SQLite database of some other program (it has tables but no claude-textual "
-            f"schema). It has been left untouched: {ELSEWHERE.removeprefix('or ')}.", "foreign")
+            f"schema). It has been left untouched: {ELSEWHERE.removeprefix('or ')}.",
+            "foreign",
+        )
     if revision is not None and path is not None:
         with engine.connect() as conn:  # anything still in the -wal goes into the file first
             conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
@@ -205,7 +222,9 @@ def migrate(engine: Engine, path: Path | None = None) -> None:
             raise StoreError(
                 f"Cannot back up {path} to {backup} before upgrading its schema ({exc.strerror or exc}), so it "
                 f"was not upgraded and has not been changed. Free some space (or make {path.parent} writable) "
-                "and try again.", "full" if exc.errno == 28 else "readonly") from exc
+                "and try again.",
+                "full" if exc.errno == 28 else "readonly",
+            ) from exc
     from alembic import command
     from alembic.config import Config
 
@@ -236,8 +255,10 @@ def _cannot_create(path: Path, exc: OSError) -> StoreError:
     if reason is None:
         reason = f"{exc.strerror or exc}; check the path, its permissions and its disk"
     verb = "open" if path.exists() else "create"
-    return StoreError(f"Cannot {verb} the history database {path}: {reason}, {ELSEWHERE}.",
-                      "full" if exc.errno == 28 else "readonly")
+    return StoreError(
+        f"Cannot {verb} the history database {path}: {reason}, {ELSEWHERE}.",
+        "full" if exc.errno == 28 else "readonly",
+    )
 
 
 def _switch_to_wal(engine: Engine, timeout: float) -> str:
@@ -283,8 +304,9 @@ def open_engine(path: Path) -> Engine:
     except (DBAPIError, SQLAlchemyError) as exc:
         engine.dispose()
         orig = getattr(exc, "orig", None) or exc
-        raise StoreError(f"Cannot open the history database {path} ({orig}). Check the file and its disk, "
-                         f"{ELSEWHERE}.") from exc
+        raise StoreError(
+            f"Cannot open the history database {path} ({orig}). Check the file and its disk, {ELSEWHERE}."
+        ) from exc
     except OSError as exc:
         engine.dispose()
         raise _cannot_create(path, exc) from exc

@@ -78,10 +78,17 @@ def new_id() -> str:
 
 def _conversation(row: ConversationRow) -> Conversation:
     return Conversation(
-        id=row.id, title=row.title, model=row.model, system=row.system,
-        created_at=row.created_at, updated_at=row.updated_at,
-        message_count=row.message_count, archived=row.archived, deleted_at=row.deleted_at,
-        leaf_id=row.leaf_id, options=dict(row.options or {}),
+        id=row.id,
+        title=row.title,
+        model=row.model,
+        system=row.system,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        message_count=row.message_count,
+        archived=row.archived,
+        deleted_at=row.deleted_at,
+        leaf_id=row.leaf_id,
+        options=dict(row.options or {}),
     )
 
 
@@ -97,18 +104,32 @@ def _in_view(view: str) -> list[Any]:
 
 def _usage(row: UsageRow) -> Usage:
     return Usage(
-        raw=dict(row.raw), request_id=row.request_id, model=row.model, ttft_ms=row.ttft_ms,
-        duration_ms=row.duration_ms, created_at=row.created_at,
+        raw=dict(row.raw),
+        request_id=row.request_id,
+        model=row.model,
+        ttft_ms=row.ttft_ms,
+        duration_ms=row.duration_ms,
+        created_at=row.created_at,
     )
 
 
 def _message(row: MessageRow, blocks: list[Block], usage: Usage | None) -> Message:
     return Message(
-        id=row.id, conversation_id=row.conversation_id, seq=row.seq, parent_id=row.parent_id, role=row.role,
+        id=row.id,
+        conversation_id=row.conversation_id,
+        seq=row.seq,
+        parent_id=row.parent_id,
+        role=row.role,
         content=blocks,
-        model=row.model, stop_reason=row.stop_reason, status=Status(row.status), error=row.error,
-        api_id=row.api_id, extra=dict(row.extra), usage=usage,
-        created_at=row.created_at, updated_at=row.updated_at,
+        model=row.model,
+        stop_reason=row.stop_reason,
+        status=Status(row.status),
+        error=row.error,
+        api_id=row.api_id,
+        extra=dict(row.extra),
+        usage=usage,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -125,8 +146,9 @@ class History:
     # conversations -----------------------------------------------------------------------------
     def create_conversation(self, title: str, model: str, system: str = "") -> Conversation:
         now = utcnow()
-        row = ConversationRow(id=new_id(), title=title, model=model, system=system,
-                              created_at=now, updated_at=now)
+        row = ConversationRow(
+            id=new_id(), title=title, model=model, system=system, created_at=now, updated_at=now
+        )
         with Session(self.engine) as session:
             session.add(row)
             session.commit()
@@ -145,11 +167,15 @@ class History:
 
     def count_conversations(self, view: str = "active") -> int:
         with Session(self.engine) as session:
-            return session.exec(select(func.count()).select_from(ConversationRow).where(*_in_view(view))).one()
+            return session.exec(
+                select(func.count()).select_from(ConversationRow).where(*_in_view(view))
+            ).one()
 
     def _set(self, conversation_id: str, **values: Any) -> None:
         with Session(self.engine) as session:
-            session.exec(update(ConversationRow).where(col(ConversationRow.id) == conversation_id).values(**values))
+            session.exec(
+                update(ConversationRow).where(col(ConversationRow.id) == conversation_id).values(**values)
+            )
             session.commit()
 
     def rename(self, conversation_id: str, title: str) -> None:
@@ -181,14 +207,20 @@ class History:
         """A conversation id from ``last``, a full id or a unique prefix; StoreError if none."""
         with Session(self.engine) as session:
             if ref == "last":
-                query = (select(ConversationRow.id).where(*_in_view("active"))
-                         .order_by(col(ConversationRow.updated_at).desc()).limit(1))
+                query = (
+                    select(ConversationRow.id)
+                    .where(*_in_view("active"))
+                    .order_by(col(ConversationRow.updated_at).desc())
+                    .limit(1)
+                )
                 found = session.exec(query).first()
                 if found is None:
                     raise StoreError("There are no conversations yet.")
                 return found
             matches = session.exec(
-                select(ConversationRow.id).where(col(ConversationRow.id).startswith(ref, autoescape=True)).limit(2)
+                select(ConversationRow.id)
+                .where(col(ConversationRow.id).startswith(ref, autoescape=True))
+                .limit(2)
             ).all()
         if len(matches) != 1:
             raise StoreError(f"No conversation matches {ref!r}." if not matches else f"{ref!r} is ambiguous.")
@@ -204,9 +236,10 @@ class History:
         """Input and output tokens of every API call in the conversation."""
         with Session(self.engine) as session:
             row = session.exec(
-                select(func.coalesce(func.sum(UsageRow.input_tokens), 0),
-                       func.coalesce(func.sum(UsageRow.output_tokens), 0))
-                .where(UsageRow.conversation_id == conversation_id)
+                select(
+                    func.coalesce(func.sum(UsageRow.input_tokens), 0),
+                    func.coalesce(func.sum(UsageRow.output_tokens), 0),
+                ).where(UsageRow.conversation_id == conversation_id)
             ).one()
         return int(row[0]), int(row[1])
 
@@ -217,8 +250,9 @@ class History:
             rows = session.exec(_PATH, params={"conversation_id": conversation_id}).all()
         return [(r[0], r[1]) for r in reversed(rows)]
 
-    def load_messages(self, conversation_id: str, *, last: int | None = None, before: int | None = None
-                      ) -> list[Message]:
+    def load_messages(
+        self, conversation_id: str, *, last: int | None = None, before: int | None = None
+    ) -> list[Message]:
         """The messages of a conversation's current branch in order, with blocks and usage.
 
         ``last`` keeps only the last N messages (before seq ``before`` when given), so a long
@@ -226,11 +260,12 @@ class History:
         """
         ids = [i for i, seq in self.branch(conversation_id) if before is None or seq < before]
         if last is not None:
-            ids = ids[max(0, len(ids) - last):]
+            ids = ids[max(0, len(ids) - last) :]
         return self.load_by_id(ids)
 
-    def load_window(self, conversation_id: str, size: int, *, before: int | None = None,
-                    around: int | None = None) -> tuple[list[Message], int, int]:
+    def load_window(
+        self, conversation_id: str, size: int, *, before: int | None = None, around: int | None = None
+    ) -> tuple[list[Message], int, int]:
         """Up to ``size`` messages of the current branch: its last ones, the last ones before seq
         ``before``, or those around seq ``around``; with how many of the branch come before and after."""
         path = self.branch(conversation_id)
@@ -245,8 +280,11 @@ class History:
     def all_messages(self, conversation_id: str) -> list[Message]:
         """Every message of every branch, in the order they were made (seq)."""
         with Session(self.engine) as session:
-            ids = session.exec(select(MessageRow.id).where(MessageRow.conversation_id == conversation_id)
-                               .order_by(MessageRow.seq)).all()
+            ids = session.exec(
+                select(MessageRow.id)
+                .where(MessageRow.conversation_id == conversation_id)
+                .order_by(MessageRow.seq)
+            ).all()
         return self.load_by_id(list(ids))
 
     def siblings(self, message_id: str) -> list[str]:
@@ -255,20 +293,28 @@ class History:
             row = session.get(MessageRow, message_id)
             if row is None:
                 return []
-            return list(session.exec(
-                select(MessageRow.id).where(MessageRow.conversation_id == row.conversation_id,
-                                            col(MessageRow.parent_id).is_(row.parent_id))
-                .order_by(MessageRow.seq)).all())
+            return list(
+                session.exec(
+                    select(MessageRow.id)
+                    .where(
+                        MessageRow.conversation_id == row.conversation_id,
+                        col(MessageRow.parent_id).is_(row.parent_id),
+                    )
+                    .order_by(MessageRow.seq)
+                ).all()
+            )
 
     def sibling_places(self, ids: list[str]) -> dict[str, tuple[int, int]]:
         """For messages that have siblings: id -> (1-based place among them, how many), one query."""
         places: dict[str, tuple[int, int]] = {}
         with Session(self.engine) as session:
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 marks = ", ".join(f":i{n}" for n in range(len(chunk)))
                 query = text(_SIBLING_PLACES.format(marks=marks))
-                for message_id, place, count in session.exec(query, params={f"i{n}": i for n, i in enumerate(chunk)}):
+                for message_id, place, count in session.exec(
+                    query, params={f"i{n}": i for n, i in enumerate(chunk)}
+                ):
                     if count > 1:
                         places[message_id] = (place, count)
         return places
@@ -277,8 +323,9 @@ class History:
         """The newest message under ``message_id`` (itself when none): the leaf of its latest branch.
         None when the conversation has no such message."""
         with Session(self.engine) as session:
-            return session.exec(_LATEST_LEAF, params={"conversation_id": conversation_id,
-                                                      "message_id": message_id}).scalar()
+            return session.exec(
+                _LATEST_LEAF, params={"conversation_id": conversation_id, "message_id": message_id}
+            ).scalar()
 
     def follow(self, conversation_id: str, message_id: str) -> str | None:
         """Show the latest branch through ``message_id``; returns the new leaf (None: no such message)."""
@@ -294,11 +341,12 @@ class History:
         usage: dict[str, Usage] = {}
         with Session(self.engine) as session:
             for start in range(0, len(ids), 500):  # SQLite bounds the number of bound parameters
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 for r in session.exec(select(MessageRow).where(col(MessageRow.id).in_(chunk))):
                     rows[r.id] = r
                 block_rows = session.exec(
-                    select(BlockRow.message_id, BlockRow.data).where(col(BlockRow.message_id).in_(chunk))
+                    select(BlockRow.message_id, BlockRow.data)
+                    .where(col(BlockRow.message_id).in_(chunk))
                     .order_by(BlockRow.message_id, BlockRow.idx)
                 )
                 for message_id, data in block_rows:
@@ -307,8 +355,9 @@ class History:
                     usage[u.message_id] = _usage(u)
         return [_message(rows[i], blocks[i], usage.get(i)) for i in ids if i in rows]
 
-    def add_message(self, conversation_id: str, message: Message, *, parent_id: str | None | object = LEAF
-                    ) -> Message:
+    def add_message(
+        self, conversation_id: str, message: Message, *, parent_id: str | None | object = LEAF
+    ) -> Message:
         """Append ``message`` to the conversation, after its current leaf unless ``parent_id`` says
         otherwise (a new branch), and make it the leaf; returns it with id, seq and parent set."""
         now = utcnow()
@@ -319,23 +368,45 @@ class History:
                 .where(col(ConversationRow.id) == conversation_id)
                 .values(updated_at=now, message_count=ConversationRow.message_count + 1)
             )
-            leaf = session.exec(select(ConversationRow.leaf_id).where(ConversationRow.id == conversation_id)).first()
-            seq = session.exec(select(func.coalesce(func.max(MessageRow.seq), -1))
-                               .where(MessageRow.conversation_id == conversation_id)).one()
+            leaf = session.exec(
+                select(ConversationRow.leaf_id).where(ConversationRow.id == conversation_id)
+            ).first()
+            seq = session.exec(
+                select(func.coalesce(func.max(MessageRow.seq), -1)).where(
+                    MessageRow.conversation_id == conversation_id
+                )
+            ).one()
             message.id = message.id or new_id()
-            message.conversation_id, message.seq = conversation_id, seq + 1  # (no conversation: the insert fails)
+            message.conversation_id, message.seq = (
+                conversation_id,
+                seq + 1,
+            )  # (no conversation: the insert fails)
             message.parent_id = (leaf or None) if parent_id is LEAF else parent_id  # type: ignore[assignment]
             message.created_at = message.updated_at = now
-            session.add(MessageRow(
-                id=message.id, conversation_id=conversation_id, seq=message.seq, parent_id=message.parent_id,
-                role=message.role, model=message.model, stop_reason=message.stop_reason,
-                status=message.status.value, error=message.error, api_id=message.api_id, extra=message.extra,
-                created_at=now, updated_at=now,
-            ))
+            session.add(
+                MessageRow(
+                    id=message.id,
+                    conversation_id=conversation_id,
+                    seq=message.seq,
+                    parent_id=message.parent_id,
+                    role=message.role,
+                    model=message.model,
+                    stop_reason=message.stop_reason,
+                    status=message.status.value,
+                    error=message.error,
+                    api_id=message.api_id,
+                    extra=message.extra,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             session.flush()
             self._write_blocks(session, message.id, message.content, {})
-            session.exec(update(ConversationRow).where(col(ConversationRow.id) == conversation_id)
-                         .values(leaf_id=message.id))
+            session.exec(
+                update(ConversationRow)
+                .where(col(ConversationRow.id) == conversation_id)
+                .values(leaf_id=message.id)
+            )
             session.commit()
         return message
 
@@ -355,13 +426,21 @@ class History:
         for idx, block in enumerate(content):
             if saved.get(idx) == block:
                 continue
-            stmt = insert(BlockRow).values(message_id=message_id, idx=idx, type=block.get("type", "?"), data=block)
-            session.exec(stmt.on_conflict_do_update(
-                index_elements=["message_id", "idx"], set_={"type": stmt.excluded.type, "data": stmt.excluded.data}
-            ))
+            stmt = insert(BlockRow).values(
+                message_id=message_id, idx=idx, type=block.get("type", "?"), data=block
+            )
+            session.exec(
+                stmt.on_conflict_do_update(
+                    index_elements=["message_id", "idx"],
+                    set_={"type": stmt.excluded.type, "data": stmt.excluded.data},
+                )
+            )
         if len(saved) > len(content):
-            session.exec(delete(BlockRow).where(col(BlockRow.message_id) == message_id,
-                                                col(BlockRow.idx) >= len(content)))
+            session.exec(
+                delete(BlockRow).where(
+                    col(BlockRow.message_id) == message_id, col(BlockRow.idx) >= len(content)
+                )
+            )
 
     def save_reply(
         self,
@@ -385,19 +464,30 @@ class History:
             message.api_id = api_message.get("id")
             # our own keys (attempts…) stay; the API's message-level fields are replaced
             ours = {k: v for k, v in message.extra.items() if k not in _EXTRA_KEYS}
-            message.extra = {**ours, **{k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None}}
+            message.extra = {
+                **ours,
+                **{k: api_message[k] for k in _EXTRA_KEYS if api_message.get(k) is not None},
+            }
         message.status, message.error, message.updated_at = status, error, utcnow()
         with Session(self.engine) as session:
             # blocks first: the search indexes them once, when the status leaves 'streaming' (0004)
             self._write_blocks(session, message.id, message.content, saved)
             session.exec(
-                update(MessageRow).where(col(MessageRow.id) == message.id).values(
-                    model=message.model, stop_reason=message.stop_reason, status=status.value, error=error,
-                    api_id=message.api_id, extra=message.extra, updated_at=message.updated_at,
+                update(MessageRow)
+                .where(col(MessageRow.id) == message.id)
+                .values(
+                    model=message.model,
+                    stop_reason=message.stop_reason,
+                    status=status.value,
+                    error=error,
+                    api_id=message.api_id,
+                    extra=message.extra,
+                    updated_at=message.updated_at,
                 )
             )
             session.exec(
-                update(ConversationRow).where(col(ConversationRow.id) == message.conversation_id)
+                update(ConversationRow)
+                .where(col(ConversationRow.id) == message.conversation_id)
                 .values(updated_at=message.updated_at)
             )
             session.commit()
@@ -424,21 +514,43 @@ class History:
                 earlier.add(message.id)
                 if not message.extra.get("superseded"):
                     previous = message.id
-            leaf = conversation.leaf_id if conversation.leaf_id in earlier else (messages[-1].id if messages else None)
-            session.add(ConversationRow(
-                id=conversation.id, title=conversation.title, model=conversation.model,
-                system=conversation.system, created_at=conversation.created_at,
-                updated_at=conversation.updated_at, archived=conversation.archived,
-                message_count=len(messages), leaf_id=leaf, options=conversation.options,
-            ))
+            leaf = (
+                conversation.leaf_id
+                if conversation.leaf_id in earlier
+                else (messages[-1].id if messages else None)
+            )
+            session.add(
+                ConversationRow(
+                    id=conversation.id,
+                    title=conversation.title,
+                    model=conversation.model,
+                    system=conversation.system,
+                    created_at=conversation.created_at,
+                    updated_at=conversation.updated_at,
+                    archived=conversation.archived,
+                    message_count=len(messages),
+                    leaf_id=leaf,
+                    options=conversation.options,
+                )
+            )
             for seq, message in enumerate(messages):
-                session.add(MessageRow(
-                    id=message.id, conversation_id=conversation.id, seq=seq, parent_id=message.parent_id,
-                    role=message.role,
-                    model=message.model, stop_reason=message.stop_reason, status=message.status.value,
-                    error=message.error, api_id=message.api_id, extra=message.extra,
-                    created_at=message.created_at, updated_at=message.updated_at,
-                ))
+                session.add(
+                    MessageRow(
+                        id=message.id,
+                        conversation_id=conversation.id,
+                        seq=seq,
+                        parent_id=message.parent_id,
+                        role=message.role,
+                        model=message.model,
+                        stop_reason=message.stop_reason,
+                        status=message.status.value,
+                        error=message.error,
+                        api_id=message.api_id,
+                        extra=message.extra,
+                        created_at=message.created_at,
+                        updated_at=message.updated_at,
+                    )
+                )
                 session.flush()
                 self._write_blocks(session, message.id, message.content, {})
                 if message.usage is not None:
@@ -451,15 +563,21 @@ class History:
         raw = usage.raw
         server = usage.server_tool_use
         return UsageRow(
-            message_id=message.id, conversation_id=message.conversation_id,
-            request_id=usage.request_id, model=usage.model,
-            input_tokens=usage.count("input_tokens"), output_tokens=usage.count("output_tokens"),
+            message_id=message.id,
+            conversation_id=message.conversation_id,
+            request_id=usage.request_id,
+            model=usage.model,
+            input_tokens=usage.count("input_tokens"),
+            output_tokens=usage.count("output_tokens"),
             cache_creation_input_tokens=usage.count("cache_creation_input_tokens"),
             cache_read_input_tokens=usage.count("cache_read_input_tokens"),
             web_search_requests=int(server.get("web_search_requests") or 0),
             web_fetch_requests=int(server.get("web_fetch_requests") or 0),
-            service_tier=raw.get("service_tier"), ttft_ms=usage.ttft_ms, duration_ms=usage.duration_ms,
-            raw=raw, created_at=usage.created_at,
+            service_tier=raw.get("service_tier"),
+            ttft_ms=usage.ttft_ms,
+            duration_ms=usage.duration_ms,
+            raw=raw,
+            created_at=usage.created_at,
         )
 
     def add_usage(self, message: Message, usage: Usage) -> None:
@@ -490,8 +608,10 @@ class History:
             result = session.exec(
                 update(MessageRow)
                 .where(col(MessageRow.status) == Status.STREAMING.value, col(MessageRow.updated_at) < cutoff)
-                .values(status=Status.INTERRUPTED.value,
-                        error="The app stopped while this reply was streaming; kept up to the last checkpoint.")
+                .values(
+                    status=Status.INTERRUPTED.value,
+                    error="The app stopped while this reply was streaming; kept up to the last checkpoint.",
+                )
             )
             session.commit()
             return result.rowcount or 0

@@ -44,15 +44,18 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
     for n, term in enumerate(short_terms):
         where.append(f"instr(lower(block_fts.text), :short{n}) > 0")
         params[f"short{n}"] = term.lower()
-    snippet = (f"snippet(block_fts, 0, '{MARK_START}', '{MARK_END}', '…', 64)" if long_terms
-               else "substr(block_fts.text, max(1, instr(lower(block_fts.text), :short0) - 50), 120)")
+    snippet = (
+        f"snippet(block_fts, 0, '{MARK_START}', '{MARK_END}', '…', 64)"
+        if long_terms
+        else "substr(block_fts.text, max(1, instr(lower(block_fts.text), :short0) - 50), 120)"
+    )
     sql = f"""
         SELECT m.conversation_id, c.title, m.id, m.seq, m.role, {snippet}, m.created_at
         FROM block_fts
         JOIN block b ON b.id = block_fts.rowid
         JOIN message m ON m.id = b.message_id
         JOIN conversation c ON c.id = m.conversation_id
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY block_fts.rowid DESC
         LIMIT :limit
     """
@@ -61,8 +64,9 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
         for conv_id, title, message_id, seq, role, passage, created in conn.execute(text(sql), params):
             if message_id in hits:
                 continue
-            hits[message_id] = SearchHit(conv_id, title, message_id, seq, role, " ".join(passage.split()),
-                                         _parse_time(created))
+            hits[message_id] = SearchHit(
+                conv_id, title, message_id, seq, role, " ".join(passage.split()), _parse_time(created)
+            )
             if len(hits) == limit:
                 break
     return list(hits.values())

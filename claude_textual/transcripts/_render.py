@@ -40,8 +40,11 @@ def as_text(value: object) -> str:
 def heading(message: Message, conversation: Conversation) -> str:
     """``You``, ``Claude (model)``, ``Tool results``, or the role as given."""
     if message.role == "assistant":
-        return f"Claude ({message.model or conversation.model})" if (message.model or conversation.model) \
+        return (
+            f"Claude ({message.model or conversation.model})"
+            if (message.model or conversation.model)
             else "Claude"
+        )
     if message.role == "user":
         if message.content and all(b.get("type") == "tool_result" for b in message.content):
             return "Tool results"
@@ -132,7 +135,7 @@ class Sources:
 def with_marker(text: str, marker: str) -> str:
     """``text`` with ``marker`` placed after its last non-space character."""
     stripped = text.rstrip()
-    return stripped + marker + text[len(stripped):]
+    return stripped + marker + text[len(stripped) :]
 
 
 _CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
@@ -225,8 +228,11 @@ def without_secrets(value: Any) -> Any:
     """``value`` with the opaque encrypted fields (signatures, encrypted content) shortened for reading."""
     if isinstance(value, dict):
         return {
-            k: (f"<{len(v)} characters>" if k in _OPAQUE and isinstance(v, str) and len(v) > 40
-                else without_secrets(v))
+            k: (
+                f"<{len(v)} characters>"
+                if k in _OPAQUE and isinstance(v, str) and len(v) > 40
+                else without_secrets(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):

@@ -99,7 +99,6 @@ def _markdown_renderer() -> Any:
     return md
 
 
-
 def _link(title: object, url: object) -> str:
     label = escape(one_line(title) or (url if isinstance(url, str) else "") or "(untitled)")
     if is_web_url(url):
@@ -118,8 +117,9 @@ def _json(value: Any) -> str:
 
 
 def _details(summary: str, body: str, css: str, *, open_: bool = False) -> str:
-    return (f'<details class="{css}"{" open" if open_ else ""}><summary>{summary}</summary>\n'
-            f"{body}\n</details>")
+    return (
+        f'<details class="{css}"{" open" if open_ else ""}><summary>{summary}</summary>\n{body}\n</details>'
+    )
 
 
 def _text_run(blocks: list[Block], sources: Sources, anchor: str, *, markdown: bool) -> str:
@@ -139,7 +139,8 @@ def _text_run(blocks: list[Block], sources: Sources, anchor: str, *, markdown: b
     else:
         body = f'<div class="plain">{escape(source)}</div>'
     return _MARK.sub(
-        lambda m: f'<sup class="cite"><a href="#{anchor}-s{m.group(1)}">[{m.group(1)}]</a></sup>', body)
+        lambda m: f'<sup class="cite"><a href="#{anchor}-s{m.group(1)}">[{m.group(1)}]</a></sup>', body
+    )
 
 
 def _tool_call(block: Block, label: str) -> str:
@@ -229,7 +230,8 @@ def _message(index: int, message: Message, conversation: Conversation, names: di
     anchor = f"m{index}"
     title = heading(message, conversation)
     css = {"You": "user", "Tool results": "tools"}.get(
-        title, "assistant" if message.role == "assistant" else "other")
+        title, "assistant" if message.role == "assistant" else "other"
+    )
     parts = [f"<h2>{escape(title)}</h2>"]
     sources = Sources()
     for kind, item in segments(message.content):
@@ -249,11 +251,15 @@ def _message(index: int, message: Message, conversation: Conversation, names: di
     if note is not None:
         label, detail = note
         css_status = "error" if label == "Error" else "warn"
-        parts.append(f'<p class="status {css_status}"><strong>{escape(label)}:</strong> '
-                     f'<span class="plain">{escape(detail)}</span></p>')
+        parts.append(
+            f'<p class="status {css_status}"><strong>{escape(label)}:</strong> '
+            f'<span class="plain">{escape(detail)}</span></p>'
+        )
     if message.usage is not None:
-        parts.append(f'<p class="usage">{escape(" · ".join(usage_parts(message.usage)))} · '
-                     f"{escape(when(message.created_at))}</p>")
+        parts.append(
+            f'<p class="usage">{escape(" · ".join(usage_parts(message.usage)))} · '
+            f"{escape(when(message.created_at))}</p>"
+        )
     body = "\n".join(parts)
     return f'<section class="message {css}" id="{anchor}">\n{body}\n</section>'
 
@@ -262,18 +268,22 @@ def to_html(conversation: Conversation, messages: list[Message]) -> str:
     """The conversation as a self-contained HTML page, every piece of its text escaped."""
     names = tool_names(messages)
     title = one_line(conversation.title) or "(untitled)"
-    meta = " · ".join([
-        f"<code>{escape(conversation.id)}</code>",
-        f"model <code>{escape(conversation.model or '?')}</code>",
-        f"created {escape(when(conversation.created_at))}",
-        f"updated {escape(when(conversation.updated_at))}",
-    ])
+    meta = " · ".join(
+        [
+            f"<code>{escape(conversation.id)}</code>",
+            f"model <code>{escape(conversation.model or '?')}</code>",
+            f"created {escape(when(conversation.created_at))}",
+            f"updated {escape(when(conversation.updated_at))}",
+        ]
+    )
     header = [f"<h1>{escape(title)}</h1>", f'<p class="meta">{meta}</p>']
     if conversation.system:
         system = f'<div class="pre">{escape(conversation.system)}</div>'
         header.append(_details("System prompt", system, "system"))
-    rows = "".join(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
-                   for label, value in Totals.of(messages).rows())
+    rows = "".join(
+        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
+        for label, value in Totals.of(messages).rows()
+    )
     body = "\n".join(_message(i, m, conversation, names) for i, m in enumerate(messages))
     page = f"""<!DOCTYPE html>
 <html lang="en">

@@ -133,7 +133,8 @@ def import_path(history: History, path: str | Path) -> ImportReport:
             return report
     else:
         report.failed.append(
-            (path.name, "not a conversation export: expected a JSON object or a list of them"))
+            (path.name, "not a conversation export: expected a JSON object or a list of them")
+        )
         return report
 
     for index, item in enumerate(items):
@@ -145,8 +146,10 @@ def import_path(history: History, path: str | Path) -> ImportReport:
             elif kind == "claude.ai":
                 conversation, messages = from_claude_ai(item)
             else:
-                raise Invalid("not a conversation: expected our JSON export (id, messages) "
-                              "or a claude.ai conversation (uuid, chat_messages)")
+                raise Invalid(
+                    "not a conversation: expected our JSON export (id, messages) "
+                    "or a claude.ai conversation (uuid, chat_messages)"
+                )
         except Invalid as exc:
             report.failed.append((name, str(exc)))
             continue
@@ -168,8 +171,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 # checking values -------------------------------------------------------------------------------
-def _str(data: dict[str, Any], key: str, where: str, *, default: str | None = None, required: bool = False
-         ) -> str | None:
+def _str(
+    data: dict[str, Any], key: str, where: str, *, default: str | None = None, required: bool = False
+) -> str | None:
     value = data.get(key, default)
     if value is None:
         if required:
@@ -310,12 +314,14 @@ def _citations(value: Any) -> list[dict[str, Any]]:
         url = c.get("url") or details.get("url")
         if not isinstance(url, str) or not url:
             continue
-        citations.append({
-            "type": "web_search_result_location",
-            "url": url,
-            "title": c.get("title") or details.get("title"),
-            "cited_text": c.get("cited_text") or details.get("cited_text") or "",
-        })
+        citations.append(
+            {
+                "type": "web_search_result_location",
+                "url": url,
+                "title": c.get("title") or details.get("title"),
+                "cited_text": c.get("cited_text") or details.get("cited_text") or "",
+            }
+        )
     return citations
 
 
@@ -354,18 +360,28 @@ def _claude_ai_block(block: Any, message_id: str, n: int, last_tool: list[str]) 
         # claude.ai signs nothing we can send back; the request builder leaves unsigned thinking out.
         return {"type": "thinking", "thinking": thinking, "signature": ""}
     if kind == "tool_use":
-        ident = block.get("id") if isinstance(block.get("id"), str) and block.get("id") else \
-            f"toolu_import_{message_id[:16]}_{n}"
+        ident = (
+            block.get("id")
+            if isinstance(block.get("id"), str) and block.get("id")
+            else f"toolu_import_{message_id[:16]}_{n}"
+        )
         last_tool.append(ident)
         tool_input = block.get("input")
-        return {"type": "tool_use", "id": ident, "name": str(block.get("name") or "tool"),
-                "input": tool_input if isinstance(tool_input, dict) else {"value": tool_input}}
+        return {
+            "type": "tool_use",
+            "id": ident,
+            "name": str(block.get("name") or "tool"),
+            "input": tool_input if isinstance(tool_input, dict) else {"value": tool_input},
+        }
     if kind == "tool_result":
         ident = block.get("tool_use_id")
         if not isinstance(ident, str) or not ident:
             ident = last_tool[-1] if last_tool else f"toolu_import_{message_id[:16]}_{n}"
-        out = {"type": "tool_result", "tool_use_id": ident,
-               "content": _tool_result_content(block.get("content"))}
+        out = {
+            "type": "tool_result",
+            "tool_use_id": ident,
+            "content": _tool_result_content(block.get("content")),
+        }
         if block.get("is_error"):
             out["is_error"] = True
         return out
@@ -419,7 +435,10 @@ def _claude_ai_message(data: Any, n: int, conversation_id: str, default_time: da
             content.append({"type": "text", "text": body})
     created = parse_time(data.get("created_at"), f"{where}: 'created_at'", default_time)
     return Message(
-        id=message_id, role=role, content=content, status=Status.COMPLETE,
+        id=message_id,
+        role=role,
+        content=content,
+        status=Status.COMPLETE,
         created_at=created,
         updated_at=parse_time(data.get("updated_at"), f"{where}: 'updated_at'", created),
     )
@@ -429,9 +448,8 @@ def _title(name: Any, messages: list[Message]) -> str:
     if isinstance(name, str) and name.strip():
         return " ".join(name.split())
     for message in messages:
-        if message.role == "user":
-            if message.text().strip():
-                return title_from(message.text(), _TITLE_LENGTH)
+        if message.role == "user" and message.text().strip():
+            return title_from(message.text(), _TITLE_LENGTH)
     return "(untitled)"
 
 

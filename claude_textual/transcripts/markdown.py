@@ -36,9 +36,12 @@ _BACKTICKS = re.compile(r"`+")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 _END_MARKER = re.compile(r"\[(\d+)\]$")
 _DETAILS_END = re.compile(r"</(details)", re.IGNORECASE)
-_NOTABLE_STOPS = {"max_tokens": "the reply hit the max_tokens limit", "refusal": "Claude declined to answer",
-                  "pause_turn": "the server paused the turn", "model_context_window_exceeded":
-                  "the context window was full"}
+_NOTABLE_STOPS = {
+    "max_tokens": "the reply hit the max_tokens limit",
+    "refusal": "Claude declined to answer",
+    "pause_turn": "the server paused the turn",
+    "model_context_window_exceeded": "the context window was full",
+}
 
 
 def _longest_run(text: str) -> int:
@@ -210,8 +213,12 @@ def _message(message: Message, conversation: Conversation, names: dict[str, str]
 def to_markdown(conversation: Conversation, messages: list[Message]) -> str:
     """The conversation as a Markdown document (terminal-safe: control characters made visible)."""
     names = tool_names(messages)
-    meta = [code_span(conversation.id), f"model {code_span(conversation.model or '?')}",
-            f"created {when(conversation.created_at)}", f"updated {when(conversation.updated_at)}"]
+    meta = [
+        code_span(conversation.id),
+        f"model {code_span(conversation.model or '?')}",
+        f"created {when(conversation.created_at)}",
+        f"updated {when(conversation.updated_at)}",
+    ]
     parts = [f"# {escape_inline(conversation.title) or '(untitled)'}", " · ".join(meta)]
     if conversation.system:
         parts.append(f"**System prompt**\n\n{fence(conversation.system, 'text')}")

@@ -68,8 +68,13 @@ class ClaudeApp(App):
         from claude_textual.session.chat import ChatSession
 
         key = "demo" if self.demo else (self.base_url or "https://api.anthropic.com")
-        return ChatSession(replace(self.settings, model=self.model), connect=self.connect, tools=self.tools,
-                           cache=cache_dir() / "models.json", catalogue_key=key)
+        return ChatSession(
+            replace(self.settings, model=self.model),
+            connect=self.connect,
+            tools=self.tools,
+            cache=cache_dir() / "models.json",
+            catalogue_key=key,
+        )
 
     async def connect(self) -> Any:
         """The SDK client, made off the UI thread (about 2 s to import, the first time)."""

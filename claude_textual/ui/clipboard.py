@@ -54,8 +54,13 @@ def _pipe_to(command: list[str], text: str) -> bool:
         # stdout/stderr to /dev/null: xclip and wl-copy leave a child serving the selection, which
         # would otherwise hold a pipe open and make us wait for the timeout.
         result = subprocess.run(
-            command, input=text.encode("utf-8"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            timeout=LOCAL_TIMEOUT, check=False, close_fds=True,
+            command,
+            input=text.encode("utf-8"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=LOCAL_TIMEOUT,
+            check=False,
+            close_fds=True,
         )
     except (OSError, subprocess.SubprocessError, ValueError):
         return False

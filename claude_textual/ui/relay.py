@@ -90,8 +90,9 @@ class DeltaBatcher:
             first = pending.event
             assert isinstance(first, stream.BlockDelta)
             if pending.message is event.message and first.index == item.index and first.kind == item.kind:
-                self.pending = turn.ReplyEvent(event.message,
-                                               stream.BlockDelta(item.index, item.kind, first.text + item.text))
+                self.pending = turn.ReplyEvent(
+                    event.message, stream.BlockDelta(item.index, item.kind, first.text + item.text)
+                )
                 return
             self.flush()
         self.pending = event

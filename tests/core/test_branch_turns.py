@@ -17,9 +17,17 @@ def answer(text: str):
 
 def sent(request) -> list[tuple[str, str]]:
     """(role, text) of each turn of a request (tool results as ``<tool_result>``)."""
-    return [(t["role"], "".join(b.get("text", f"<{b['type']}>") for b in t["content"]
-                                if b["type"] in ("text", "tool_result", "tool_use")))
-            for t in api_turns(request)]
+    return [
+        (
+            t["role"],
+            "".join(
+                b.get("text", f"<{b['type']}>")
+                for b in t["content"]
+                if b["type"] in ("text", "tool_result", "tool_use")
+            ),
+        )
+        for t in api_turns(request)
+    ]
 
 
 def api_turns(request) -> list[dict]:
@@ -37,8 +45,10 @@ class Chat:
 
     async def turn(self, prompt: str | None, *replies) -> None:
         self.api.then(*replies)
-        await drain(Turn(self.history, self.id, self.settings, self.client),
-                    None if prompt is None else user_text_message(prompt))
+        await drain(
+            Turn(self.history, self.id, self.settings, self.client),
+            None if prompt is None else user_text_message(prompt),
+        )
 
     def shown(self) -> list[Message]:
         return self.history.load_messages(self.id)
@@ -93,8 +103,13 @@ async def test_an_edit_is_a_sibling_and_the_old_prompt_and_its_reply_are_not_sen
     history.follow(chat.id, original.id)
     assert chat.texts() == ["q1", "a1", "q2", "a2"]
     await chat.turn("q3", answer("a3"))
-    assert sent(api.requests[3]) == [("user", "q1"), ("assistant", "a1"), ("user", "q2"), ("assistant", "a2"),
-                                     ("user", "q3")]
+    assert sent(api.requests[3]) == [
+        ("user", "q1"),
+        ("assistant", "a1"),
+        ("user", "q2"),
+        ("assistant", "a2"),
+        ("user", "q3"),
+    ]
 
 
 async def test_editing_the_first_prompt_starts_a_second_root(api, history):
@@ -110,8 +125,11 @@ async def test_editing_the_first_prompt_starts_a_second_root(api, history):
 async def test_retrying_the_reply_after_tool_results_sends_the_same_results(api, history):
     """In a tool loop a reply is asked again after the same tool results: no tool call is repeated."""
     chat = Chat(api, history)
-    await chat.turn("Use the tool.", fixture_reply("real_thinking_tool_use_turn1.sse"),
-                    fixture_reply("real_thinking_tool_use_turn2.sse"))
+    await chat.turn(
+        "Use the tool.",
+        fixture_reply("real_thinking_tool_use_turn1.sse"),
+        fixture_reply("real_thinking_tool_use_turn2.sse"),
+    )
     prompt, tool_call, results, final = chat.shown()
     start_retry(history, chat.id, final)
     await chat.turn(None, answer("another ending"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from claude_textual.config import Settings
 from claude_textual.core.client import make_client
@@ -90,10 +91,8 @@ async def test_cancelled_turn_keeps_text_received_so_far(api, history):
     task = asyncio.create_task(consume())
     await asyncio.wait_for(enough.wait(), 10)
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     assert task.cancelled()
 
     user, reply = history.load_messages(conversation.id)

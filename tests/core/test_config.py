@@ -44,8 +44,15 @@ def test_valid_file(tmp_path):
     settings = load_settings(path)
     assert settings.warnings == ()
     assert settings == Settings(
-        model="claude-opus-4-1", max_tokens=8000, thinking="enabled", thinking_budget=2048,
-        system="Answer briefly.", timeout=30, max_retries=5, retry_cap=12.5, title_length=40,
+        model="claude-opus-4-1",
+        max_tokens=8000,
+        thinking="enabled",
+        thinking_budget=2048,
+        system="Answer briefly.",
+        timeout=30,
+        max_retries=5,
+        retry_cap=12.5,
+        title_length=40,
     )
     assert settings.thinking_param() == {"type": "enabled", "budget_tokens": 2048}
 
@@ -122,8 +129,14 @@ def test_invalid_thinking_mode_line_not_confused_by_thinking_budget():
     assert warning.startswith("c.toml:2: "), warning
 
 
-@pytest.mark.parametrize("mode,param", [("off", None), ("adaptive", {"type": "adaptive"}),
-                                        ("enabled", {"type": "enabled", "budget_tokens": 4000})])
+@pytest.mark.parametrize(
+    "mode,param",
+    [
+        ("off", None),
+        ("adaptive", {"type": "adaptive"}),
+        ("enabled", {"type": "enabled", "budget_tokens": 4000}),
+    ],
+)
 def test_thinking_modes(mode, param):
     settings = parse_settings(f'thinking = "{mode}"')
     assert settings.warnings == () and settings.thinking_param() == param
@@ -145,6 +158,7 @@ def test_unreadable_file_warns(tmp_path):
 
 
 # paths -------------------------------------------------------------------------------------------
+
 
 def test_db_env_override(monkeypatch, tmp_path):
     monkeypatch.setenv("CLAUDE_TEXTUAL_DB", str(tmp_path / "x" / "my.db"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from claude_textual.config import McpServer, parse_settings
 
-GOOD = '''
+GOOD = """
 allow_tools = ["version"]
 max_tool_rounds = 5
 
@@ -14,14 +14,15 @@ args = ["-m", "known_server"]
 env = { TOKEN = "t0k" }
 timeout = 2
 allow = true
-'''
+"""
 
 
 def test_a_server_table_is_parsed():
     settings = parse_settings(GOOD, "cfg.toml")
     assert settings.warnings == ()
-    assert settings.mcp_servers == (McpServer("known", "python", ("-m", "known_server"), (("TOKEN", "t0k"),),
-                                              timeout=2.0, allow=True),)
+    assert settings.mcp_servers == (
+        McpServer("known", "python", ("-m", "known_server"), (("TOKEN", "t0k"),), timeout=2.0, allow=True),
+    )
     assert settings.allow_tools == ("version",)
     assert settings.max_tool_rounds == 5
 
@@ -29,12 +30,18 @@ def test_a_server_table_is_parsed():
 def test_defaults():
     settings = parse_settings('[mcp_servers.x]\ncommand = "x"\n')
     [server] = settings.mcp_servers
-    assert (server.args, server.env, server.timeout, server.start_timeout, server.allow) == ((), (), 60.0, 30.0, False)
+    assert (server.args, server.env, server.timeout, server.start_timeout, server.allow) == (
+        (),
+        (),
+        60.0,
+        30.0,
+        False,
+    )
     assert settings.max_tool_rounds == 20 and settings.allow_tools == ()
 
 
 def test_broken_entries_are_skipped_with_warnings_naming_file_line_and_key():
-    text = '''[mcp_servers.ok]
+    text = """[mcp_servers.ok]
 command = "ok"
 
 [mcp_servers.nocommand]
@@ -52,7 +59,7 @@ env = { PORT = 8080 }
 command = "x"
 timeout = -1
 colour = "red"
-'''
+"""
     settings = parse_settings(text, "cfg.toml")
     assert [s.name for s in settings.mcp_servers] == ["ok"]
     assert settings.warnings == (

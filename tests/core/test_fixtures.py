@@ -21,8 +21,19 @@ EXPECTED = {
     "real_thinking_tool_use_turn1.sse": (["thinking", "tool_use"], "tool_use", 598, 92),
     "real_thinking_tool_use_turn2.sse": ([T], "end_turn", 707, 89),
     "real_web_search_citations.sse": (
-        ["thinking", "server_tool_use", "web_search_tool_result", T, "server_tool_use", "web_search_tool_result"]
-        + [T] * 11, "end_turn", 22397, 637),
+        [
+            "thinking",
+            "server_tool_use",
+            "web_search_tool_result",
+            T,
+            "server_tool_use",
+            "web_search_tool_result",
+        ]
+        + [T] * 11,
+        "end_turn",
+        22397,
+        637,
+    ),
     "sdk_incomplete_partial_json_response.sse": ([T, "tool_use"], "max_tokens", 450, 124),
     "sdk_refusal_response.sse": ([T], "refusal", 20, 0),
     "sdk_fable_stream_b_fallback.sse": ([T], "end_turn", 31, 547),
@@ -38,7 +49,9 @@ async def sdk_final_message(api, name):
     """What the SDK's own get_final_message() yields for the stream, for comparison."""
     api.then(fixture_reply(name))
     client = make_client_for(api)
-    async with client.messages.stream(model="m", max_tokens=10, messages=[{"role": "user", "content": "x"}]) as s:
+    async with client.messages.stream(
+        model="m", max_tokens=10, messages=[{"role": "user", "content": "x"}]
+    ) as s:
         return (await s.get_final_message()).to_dict(mode="json")
 
 

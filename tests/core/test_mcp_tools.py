@@ -38,8 +38,14 @@ class Answers:
 
 async def run(api, history, servers: list[McpServer], approve=None, **options):
     """One turn with a tool manager for ``servers``; the manager is closed afterwards."""
-    settings = Settings(model="claude-test", max_retries=0, timeout=20.0, thinking="off",
-                        mcp_servers=tuple(servers), **options)
+    settings = Settings(
+        model="claude-test",
+        max_retries=0,
+        timeout=20.0,
+        thinking="off",
+        mcp_servers=tuple(servers),
+        **options,
+    )
     tools = ToolManager(settings)
     conversation = history.create_conversation("tools", settings.model)
     client = make_client(settings, api_key="sk-test", base_url=api.url)
@@ -87,8 +93,14 @@ async def test_known_tool_runs_once_approved_and_its_result_goes_back(api, histo
 async def test_deny_sends_an_error_result_and_the_loop_goes_on(api, history, pid_dir):
     api.then(tool_reply(("toolu_1", "echo", {"text": "hi"})), stream_reply(text_reply(["Understood."])))
     events = await run(api, history, [server("known", "known", pid_dir)], Answers(Decision.DENY))
-    assert last_results(api.requests[1]) == [{
-        "type": "tool_result", "tool_use_id": "toolu_1", "content": DENIED.format(name="echo"), "is_error": True}]
+    assert last_results(api.requests[1]) == [
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_1",
+            "content": DENIED.format(name="echo"),
+            "is_error": True,
+        }
+    ]
     assert not [e for e in events if isinstance(e, ToolStarted)]
     assert len(api.requests) == 2  # Claude got to answer the denial
     assert_all_exited(pid_dir, 1)
@@ -106,17 +118,30 @@ async def test_failing_tool_gives_an_error_result(api, history, pid_dir):
 async def test_hanging_tool_times_out_with_a_clear_error(api, history, pid_dir):
     api.then(tool_reply(("toolu_1", "wait_forever", {})), stream_reply(text_reply(["Too slow."])))
     began = time.monotonic()
-    events = await run(api, history, [server("slow", "hanging", pid_dir, timeout=1.0)], allow_tools=("wait_forever",))
+    events = await run(
+        api, history, [server("slow", "hanging", pid_dir, timeout=1.0)], allow_tools=("wait_forever",)
+    )
     [result] = last_results(api.requests[1])
-    assert result == {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True, "content": (
-        "The tool 'wait_forever' (server 'slow') did not answer within 1 s; the call was abandoned.")}
-    assert [type(e) for e in events if isinstance(e, ToolStarted | ToolFinished)] == [ToolStarted, ToolFinished]
+    assert result == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "is_error": True,
+        "content": (
+            "The tool 'wait_forever' (server 'slow') did not answer within 1 s; the call was abandoned."
+        ),
+    }
+    assert [type(e) for e in events if isinstance(e, ToolStarted | ToolFinished)] == [
+        ToolStarted,
+        ToolFinished,
+    ]
     assert time.monotonic() - began < 15  # start-up (a second or two) + 1 s + closing, never a hang
     assert_all_exited(pid_dir, 1)
 
 
 async def test_server_that_dies_on_start_is_skipped_with_a_notice(api, history, pid_dir):
-    dead = McpServer("dead", sys.executable, ("-c", "import sys; print('no such thing', file=sys.stderr); sys.exit(3)"))
+    dead = McpServer(
+        "dead", sys.executable, ("-c", "import sys; print('no such thing', file=sys.stderr); sys.exit(3)")
+    )
     api.then(tool_reply(("toolu_1", "version", {})), stream_reply(text_reply(["Done."])))
     events = await run(api, history, [dead, server("known", "known", pid_dir)], allow_tools=("known",))
     [notice] = [e.text for e in events if isinstance(e, ToolNotice)]
@@ -132,22 +157,30 @@ async def test_server_that_never_answers_on_start_times_out(api, history):
     began = time.monotonic()
     events = await run(api, history, [mute])
     assert [e.text for e in events if isinstance(e, ToolNotice)] == [
-        "The tool server 'mute' did not start within 1 s. Its tools are not offered."]
+        "The tool server 'mute' did not start within 1 s. Its tools are not offered."
+    ]
     assert "tools" not in api.requests[0].body
     assert time.monotonic() - began < 10
 
 
 async def test_server_that_dies_mid_call_gives_an_error_naming_it(api, history, pid_dir):
-    api.then(tool_reply(("toolu_1", "vanish", {})), tool_reply(("toolu_2", "explode", {})),
-             stream_reply(text_reply(["It is gone."])))
+    api.then(
+        tool_reply(("toolu_1", "vanish", {})),
+        tool_reply(("toolu_2", "explode", {})),
+        stream_reply(text_reply(["It is gone."])),
+    )
     events = await run(api, history, [server("failing", "failing", pid_dir)], allow_tools=("failing",))
     [first] = last_results(api.requests[1])
     assert first["is_error"] is True
     assert first["content"].startswith("The tool server 'failing' stopped while running 'vanish'")
     assert "tools" not in api.requests[2].body  # no longer offered
     [second] = last_results(api.requests[2])
-    assert second == {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": True,
-                      "content": "There is no tool named 'explode' here."}
+    assert second == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_2",
+        "is_error": True,
+        "content": "There is no tool named 'explode' here.",
+    }
     assert any(isinstance(e, ToolNotice) and "'failing' stopped" in e.text for e in events)
     assert_all_exited(pid_dir, 1)
 
@@ -164,7 +197,9 @@ async def test_a_loop_of_several_tool_calls(api, history, pid_dir):
     # "add", allowed for the conversation, is not asked about again; the others are, each time
     assert approve.asked == [("add", "known"), ("echo", "known"), ("picture", "known"), ("version", "known")]
     assert len(api.requests) == 4
-    assert last_results(api.requests[1]) == [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "5"}]
+    assert last_results(api.requests[1]) == [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "5"}
+    ]
     assert last_results(api.requests[2]) == [
         {"type": "tool_result", "tool_use_id": "toolu_2", "content": "echo: 5"},
         {"type": "tool_result", "tool_use_id": "toolu_3", "content": "10"},
@@ -176,25 +211,39 @@ async def test_a_loop_of_several_tool_calls(api, history, pid_dir):
     for request in api.requests:
         assert_api_accepts(request.body["messages"])
     assert [e.tool_use["id"] for e in events if isinstance(e, ToolFinished)] == [
-        "toolu_1", "toolu_2", "toolu_3", "toolu_4", "toolu_5"]
+        "toolu_1",
+        "toolu_2",
+        "toolu_3",
+        "toolu_4",
+        "toolu_5",
+    ]
     assert_all_exited(pid_dir, 1)
 
 
 async def test_tool_rounds_are_bounded(api, history, pid_dir):
     api.then(tool_reply(("toolu_1", "version", {})), tool_reply(("toolu_2", "version", {})))
-    events = await run(api, history, [server("known", "known", pid_dir)], max_tool_rounds=2,
-                       allow_tools=("version",))
+    events = await run(
+        api, history, [server("known", "known", pid_dir)], max_tool_rounds=2, allow_tools=("version",)
+    )
     assert len(api.requests) == 2
     [limited] = history.load_messages(history.list_conversations()[0].id)[-1].content
-    assert limited == {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": True,
-                       "content": LIMIT.format(rounds=2)}
+    assert limited == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_2",
+        "is_error": True,
+        "content": LIMIT.format(rounds=2),
+    }
     assert any(isinstance(e, ToolNotice) and "max_tool_rounds" in e.text for e in events)
 
 
 async def test_a_name_two_servers_share_is_prefixed(api, history, pid_dir):
     api.then(tool_reply(("toolu_1", "beta__version", {})), stream_reply(text_reply(["ok"])))
-    events = await run(api, history, [server("alpha", "known", pid_dir), server("beta", "known", pid_dir)],
-                       allow_tools=("beta",))
+    events = await run(
+        api,
+        history,
+        [server("alpha", "known", pid_dir), server("beta", "known", pid_dir)],
+        allow_tools=("beta",),
+    )
     names = {t["name"] for t in api.requests[0].body["tools"]}
     assert "alpha__version" in names and "beta__echo" in names and "version" not in names
     assert any(isinstance(e, ToolNotice) and "'beta__version'" in e.text for e in events)
@@ -203,10 +252,18 @@ async def test_a_name_two_servers_share_is_prefixed(api, history, pid_dir):
 
 
 async def test_cancel_during_approval_keeps_the_history_sendable(api, history, pid_dir):
-    api.then(tool_reply(("toolu_1", "version", {}), ("toolu_2", "echo", {"text": "x"})),
-             stream_reply(text_reply(["Fine."])))
-    settings = Settings(model="claude-test", max_retries=0, timeout=20.0, thinking="off",
-                        mcp_servers=(server("known", "known", pid_dir),), allow_tools=("version",))
+    api.then(
+        tool_reply(("toolu_1", "version", {}), ("toolu_2", "echo", {"text": "x"})),
+        stream_reply(text_reply(["Fine."])),
+    )
+    settings = Settings(
+        model="claude-test",
+        max_retries=0,
+        timeout=20.0,
+        thinking="off",
+        mcp_servers=(server("known", "known", pid_dir),),
+        allow_tools=("version",),
+    )
     tools = ToolManager(settings)
     conversation = history.create_conversation("tools", settings.model)
     client = make_client(settings, api_key="sk-test", base_url=api.url)
@@ -217,8 +274,12 @@ async def test_cancel_during_approval_keeps_the_history_sendable(api, history, p
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
-    task = asyncio.ensure_future(drain(Turn(history, conversation.id, settings, client, tools=tools,
-                                            approve=never), user_text_message("go")))
+    task = asyncio.ensure_future(
+        drain(
+            Turn(history, conversation.id, settings, client, tools=tools, approve=never),
+            user_text_message("go"),
+        )
+    )
     await asyncio.wait_for(asked.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -10,10 +10,10 @@ import pytest
 
 from claude_textual.config import Settings
 from claude_textual.core import catalogue as models
+from claude_textual.core.catalogue import BUILTIN, Catalogue, fetch_catalogue, read_cache
 from claude_textual.core.client import make_client
 from claude_textual.core.context import check_fit, meter, short, used_tokens, worth_counting
 from claude_textual.core.loopback import Reply, model_info
-from claude_textual.core.catalogue import BUILTIN, Catalogue, fetch_catalogue, read_cache
 
 LISTED = [model_info(f"claude-test-{n}", f"Test {n}", 100_000 * (n + 1)) for n in range(5)]
 
@@ -85,9 +85,15 @@ def test_context_window_lookup():
 
 # the meter and the count before sending ---------------------------------------------------------
 
+
 def test_meter_figures():
-    usage = {"input_tokens": 10_000, "cache_read_input_tokens": 2000, "cache_creation_input_tokens": 200,
-             "output_tokens": 100, "server_tool_use": {"web_search_requests": 1}}
+    usage = {
+        "input_tokens": 10_000,
+        "cache_read_input_tokens": 2000,
+        "cache_creation_input_tokens": 200,
+        "output_tokens": 100,
+        "server_tool_use": {"web_search_requests": 1},
+    }
     assert used_tokens(usage) == 12_300
     assert meter(12_300, 200_000) == "ctx 12.3k/200k 6%"
     assert (short(950), short(1_000_000)) == ("950", "1M")
@@ -100,9 +106,13 @@ def test_what_is_worth_counting():
     assert worth_counting("hello", 160_000, 200_000)  # the conversation is near full
 
 
-PARAMS = {"model": "claude-test", "max_tokens": 1000, "stream": True,
-          "messages": [{"role": "user", "content": [{"type": "text", "text": "big"}]}],
-          "tools": [{"type": "web_search_20250305", "name": "web_search"}]}
+PARAMS = {
+    "model": "claude-test",
+    "max_tokens": 1000,
+    "stream": True,
+    "messages": [{"role": "user", "content": [{"type": "text", "text": "big"}]}],
+    "tools": [{"type": "web_search_20250305", "name": "web_search"}],
+}
 
 
 def count(api, window):

@@ -83,36 +83,58 @@ def test_interrupted_tool_use_gets_error_result_at_start_of_next_user_turn():
     assert messages == [
         {"role": "user", "content": [text("look it up")]},
         {"role": "assistant", "content": [text("Let me look."), TOOL]},
-        {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "toolu_1", "content": NOT_RUN.format(name="lookup"),
-             "is_error": True},
-            text("never mind, just answer"),
-        ]},
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_1",
+                    "content": NOT_RUN.format(name="lookup"),
+                    "is_error": True,
+                },
+                text("never mind, just answer"),
+            ],
+        },
     ]
 
 
 def test_answered_tool_use_gets_no_extra_result():
     result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "42"}
-    history = [user_text_message("q"), assistant(TOOL, stop_reason="tool_use"),
-               Message(role="user", content=[result])]
+    history = [
+        user_text_message("q"),
+        assistant(TOOL, stop_reason="tool_use"),
+        Message(role="user", content=[result]),
+    ]
     assert build_messages(history)[2] == {"role": "user", "content": [result]}
 
 
 def test_only_unanswered_tool_uses_get_injected_results():
     other = {"type": "tool_use", "id": "toolu_2", "name": "other", "input": {}}
     result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "42"}
-    history = [user_text_message("q"), assistant(TOOL, other, stop_reason="tool_use"),
-               Message(role="user", content=[result, text("and?")])]
+    history = [
+        user_text_message("q"),
+        assistant(TOOL, other, stop_reason="tool_use"),
+        Message(role="user", content=[result, text("and?")]),
+    ]
     assert build_messages(history)[2]["content"] == [
-        {"type": "tool_result", "tool_use_id": "toolu_2", "content": NOT_RUN.format(name="other"),
-         "is_error": True},
-        result, text("and?"),
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_2",
+            "content": NOT_RUN.format(name="other"),
+            "is_error": True,
+        },
+        result,
+        text("and?"),
     ]
 
 
 def test_consecutive_user_messages_merged():
-    history = [user_text_message("one"), user_text_message("two"), assistant(text("ok")),
-               user_text_message("3")]
+    history = [
+        user_text_message("one"),
+        user_text_message("two"),
+        assistant(text("ok")),
+        user_text_message("3"),
+    ]
     assert build_messages(history) == [
         {"role": "user", "content": [text("one"), text("two")]},
         {"role": "assistant", "content": [text("ok")]},
@@ -141,8 +163,11 @@ def test_trailing_assistant_without_tool_use_kept():
 def test_unknown_block_types_pass_through_unchanged():
     odd = {"type": "future_block", "payload": {"nested": [1, 2, {"x": None}]}, "flag": False}
     server = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}}
-    history = [Message(role="user", content=[text("q"), odd]), assistant(server, odd, text("a")),
-               user_text_message("r")]
+    history = [
+        Message(role="user", content=[text("q"), odd]),
+        assistant(server, odd, text("a")),
+        user_text_message("r"),
+    ]
     messages = build_messages(history)
     assert messages[0]["content"] == [text("q"), odd]
     assert messages[1]["content"] == [server, odd, text("a")]
@@ -162,8 +187,11 @@ HISTORY = [user_text_message("hi")]
 
 def test_params_basic():
     params = build_params(HISTORY, Settings(model="m1", max_tokens=500, thinking="off"))
-    assert params == {"model": "m1", "max_tokens": 500,
-                      "messages": [{"role": "user", "content": [text("hi")]}]}
+    assert params == {
+        "model": "m1",
+        "max_tokens": 500,
+        "messages": [{"role": "user", "content": [text("hi")]}],
+    }
 
 
 def test_params_model_override():
@@ -222,25 +250,35 @@ def test_tool_use_of_an_earlier_assistant_message_merged_with_a_retry_still_gets
 
 def test_trailing_merged_assistant_turn_with_unanswered_tool_use_is_not_sent():
     """Retrying twice after an interrupted tool call: the request must not end on an unanswered tool_use."""
-    history = [user_text_message("q"), assistant(TOOL, status=Status.ERROR, stop_reason=None),
-               assistant(text("retried"))]
+    history = [
+        user_text_message("q"),
+        assistant(TOOL, status=Status.ERROR, stop_reason=None),
+        assistant(text("retried")),
+    ]
     messages = build_messages(history)
     assert_api_accepts(messages)
     assert messages[0] == {"role": "user", "content": [text("q")]}
 
 
 @pytest.mark.parametrize(
-    "case", ["plain", "interrupted_tool", "answered_tool", "users_in_a_row", "trailing_tool"])
+    "case", ["plain", "interrupted_tool", "answered_tool", "users_in_a_row", "trailing_tool"]
+)
 def test_mended_histories_are_accepted(case):
     result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}
     answered = Message(role="user", content=[result])
     histories = {
         "plain": [user_text_message("a"), assistant(text("b")), user_text_message("c")],
-        "interrupted_tool": [user_text_message("a"),
-                             assistant(TOOL, status=Status.INTERRUPTED, stop_reason=None),
-                             user_text_message("c")],
-        "answered_tool": [user_text_message("a"), assistant(THINKING, TOOL, stop_reason="tool_use"), answered,
-                          assistant(text("done"))],
+        "interrupted_tool": [
+            user_text_message("a"),
+            assistant(TOOL, status=Status.INTERRUPTED, stop_reason=None),
+            user_text_message("c"),
+        ],
+        "answered_tool": [
+            user_text_message("a"),
+            assistant(THINKING, TOOL, stop_reason="tool_use"),
+            answered,
+            assistant(text("done")),
+        ],
         "users_in_a_row": [user_text_message("a"), user_text_message("b"), assistant(text(""))],
         "trailing_tool": [user_text_message("a"), assistant(TOOL, stop_reason="tool_use")],
     }
@@ -248,6 +286,7 @@ def test_mended_histories_are_accepted(case):
 
 
 # retries are branches now (tests/core/test_branch_turns.py) --------------------------------------------
+
 
 def test_a_reply_a_retry_replaced_is_sent_when_its_branch_is_shown():
     """Before branches, a retried reply stayed in line, flagged ``superseded``, and was skipped; now it

@@ -22,7 +22,9 @@ def ok() -> Reply:
 
 def limited(after: str | None = None) -> Reply:
     headers = {"retry-after": after} if after is not None else {}
-    return Reply.error(429, "rate_limit_error", "Number of request tokens has exceeded your rate limit.", **headers)
+    return Reply.error(
+        429, "rate_limit_error", "Number of request tokens has exceeded your rate limit.", **headers
+    )
 
 
 def overloaded() -> Reply:
@@ -30,11 +32,14 @@ def overloaded() -> Reply:
 
 
 def make_turn(api, history, *replies, max_retries=2, retry_cap=30.0):
-    settings = Settings(model="claude-test", max_retries=max_retries, retry_cap=retry_cap, timeout=20.0,
-                        thinking="off")
+    settings = Settings(
+        model="claude-test", max_retries=max_retries, retry_cap=retry_cap, timeout=20.0, thinking="off"
+    )
     api.then(*replies)
     conversation = history.create_conversation("t", settings.model)
-    return Turn(history, conversation.id, settings, make_client(settings, api_key="sk-test", base_url=api.url))
+    return Turn(
+        history, conversation.id, settings, make_client(settings, api_key="sk-test", base_url=api.url)
+    )
 
 
 def waits(events) -> list[tuple[int, int, int, str]]:
@@ -87,16 +92,28 @@ async def test_529_twice_then_success_backs_off_1_then_2_seconds(api, history):
     turn = make_turn(api, history, overloaded(), overloaded(), ok(), max_retries=2)
     events = await drain(turn, user_text_message("hi"))
     assert len(api.requests) == 3
-    assert waits(events) == [(1, 1, 2, "overloaded"), (0, 1, 2, "overloaded"),
-                             (2, 2, 2, "overloaded"), (1, 2, 2, "overloaded"), (0, 2, 2, "overloaded")]
+    assert waits(events) == [
+        (1, 1, 2, "overloaded"),
+        (0, 1, 2, "overloaded"),
+        (2, 2, 2, "overloaded"),
+        (1, 2, 2, "overloaded"),
+        (0, 2, 2, "overloaded"),
+    ]
     reply = one_reply(history, turn)
     assert reply.status is Status.COMPLETE and reply.text() == "".join(ANSWER)
     assert [(a["status"], a["waited"]) for a in reply.extra["attempts"]] == [(529, 1), (529, 2)]
 
 
 async def test_exhausted_retries_end_in_error_with_the_last_error(api, history):
-    turn = make_turn(api, history, Reply.error(503, "api_error", "unavailable"),
-                     Reply.error(500, "api_error", "Internal server error"), ok(), max_retries=1, retry_cap=0.2)
+    turn = make_turn(
+        api,
+        history,
+        Reply.error(503, "api_error", "unavailable"),
+        Reply.error(500, "api_error", "Internal server error"),
+        ok(),
+        max_retries=1,
+        retry_cap=0.2,
+    )
     events = await drain(turn, user_text_message("hi"))
     assert len(api.requests) == 2
     assert waits(events) == [(1, 1, 1, "server error 503"), (0, 1, 1, "server error 503")]
@@ -156,7 +173,9 @@ async def test_errors_that_a_retry_cannot_fix_are_not_retried(api, history):
 
 
 async def test_429_then_a_different_error_keeps_both_attempts(api, history):
-    turn = make_turn(api, history, limited("0.1"), Reply.error(401, "authentication_error", "invalid x-api-key"))
+    turn = make_turn(
+        api, history, limited("0.1"), Reply.error(401, "authentication_error", "invalid x-api-key")
+    )
     events = await drain(turn, user_text_message("hi"))
     assert len(api.requests) == 2
     reply = one_reply(history, turn)
@@ -225,4 +244,11 @@ async def test_heartbeat_keeps_a_silent_reply_from_looking_dead(api, history, db
 
 def test_duration_words():
     assert [duration(s) for s in (7, 59.5, 90, 600, 3600, 5400, 86400)] == [
-        "7 s", "59.5 s", "90 s", "10 min", "1 h", "1.5 h", "24 h"]
+        "7 s",
+        "59.5 s",
+        "90 s",
+        "10 min",
+        "1 h",
+        "1.5 h",
+        "24 h",
+    ]

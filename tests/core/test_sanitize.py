@@ -55,16 +55,19 @@ def test_text_around_controls_kept():
     assert out.startswith("before ") and out.endswith(" after") and "52;c;cm0=" in out
 
 
-@pytest.mark.parametrize("text", [
-    "plain text",
-    "",
-    "line one\nline two\n\nline four",
-    "col\tcol\tcol",
-    "emoji 🎉👩‍💻 and CJK 漢字かなカナ 한국어",
-    "Arabic مرحبا and Hebrew שלום (natural RTL, no override)",
-    "math ∑ ∫ ≠ and box ┌─┐ and nbsp\u00a0here",
-    "```python\nprint('hi')\n```\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain text",
+        "",
+        "line one\nline two\n\nline four",
+        "col\tcol\tcol",
+        "emoji 🎉👩‍💻 and CJK 漢字かなカナ 한국어",
+        "Arabic مرحبا and Hebrew שלום (natural RTL, no override)",
+        "math ∑ ∫ ≠ and box ┌─┐ and nbsp\u00a0here",
+        "```python\nprint('hi')\n```\n",
+    ],
+)
 def test_ordinary_text_unchanged(text):
     assert inert(text) == text
 
@@ -82,7 +85,10 @@ def test_any_text_comes_out_inert(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs"))
-               | st.sampled_from("\n\t")))
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs")) | st.sampled_from("\n\t")
+    )
+)
 def test_safe_text_unchanged(text):
     assert inert(text) == text

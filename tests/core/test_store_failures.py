@@ -38,18 +38,25 @@ async def test_disk_full_mid_reply_the_reply_is_shown_whole_and_the_failure_repo
     settings = Settings(model="claude-test", max_retries=0, timeout=20.0, thinking="off")
     api.then(stream_reply(text_reply(PIECES)))
     conversation = history.create_conversation("t", settings.model)
-    turn = Turn(history, conversation.id, settings, make_client(settings, api_key="sk-test", base_url=api.url))
+    turn = Turn(
+        history, conversation.id, settings, make_client(settings, api_key="sk-test", base_url=api.url)
+    )
     turn.checkpoint_interval = 0  # a checkpoint on every event: many of them fail once the disk is full
     events = []
     with contextlib.ExitStack() as stack:
         async for item in turn.run(user_text_message("hi")):
             events.append(item)
-            if len(stack._exit_callbacks) == 0 and isinstance(item, ReplyEvent) and isinstance(
-                    item.event, BlockDelta):
+            if (
+                len(stack._exit_callbacks) == 0
+                and isinstance(item, ReplyEvent)
+                and isinstance(item.event, BlockDelta)
+            ):
                 stack.enter_context(full_disk())
                 history.engine.dispose()  # the next connection is made with the cap
 
-        shown = "".join(e.event.text for e in events if isinstance(e, ReplyEvent) and isinstance(e.event, BlockDelta))
+        shown = "".join(
+            e.event.text for e in events if isinstance(e, ReplyEvent) and isinstance(e.event, BlockDelta)
+        )
         assert shown == FULL_TEXT, "every piece that arrived reached the screen"
         closed = events[-1]
         assert isinstance(closed, ReplyClosed)
@@ -92,9 +99,12 @@ async def test_the_next_start_keeps_the_unsaved_reply_as_interrupted(api, histor
     conversation = history.create_conversation("t", "m")
     from claude_textual.core.model import Message
 
-    reply = history.add_message(conversation.id, Message(role="assistant", content=[], status=Status.STREAMING))
-    history.save_reply(reply, {"content": [{"type": "text", "text": "up to the last checkpoint"}]},
-                       status=Status.STREAMING)
+    reply = history.add_message(
+        conversation.id, Message(role="assistant", content=[], status=Status.STREAMING)
+    )
+    history.save_reply(
+        reply, {"content": [{"type": "text", "text": "up to the last checkpoint"}]}, status=Status.STREAMING
+    )
     history.close()
     again = History(db_path)
     try:

@@ -36,6 +36,7 @@ async def run(api, history, reply, *, timeout=20.0):
 
 # HTTP errors before the stream starts --------------------------------------------------------------
 
+
 async def test_401_points_at_the_api_key(api, history):
     failure, reply = await run(api, history, Reply.error(401, "authentication_error", "invalid x-api-key"))
     assert failure.status == 401 and failure.kind == "authentication_error"
@@ -45,8 +46,12 @@ async def test_401_points_at_the_api_key(api, history):
 
 
 async def test_429_says_how_long_to_wait(api, history):
-    limited = Reply.error(429, "rate_limit_error", "Number of request tokens has exceeded your rate limit.",
-                          **{"retry-after": "17"})
+    limited = Reply.error(
+        429,
+        "rate_limit_error",
+        "Number of request tokens has exceeded your rate limit.",
+        **{"retry-after": "17"},
+    )
     failure, reply = await run(api, history, limited)
     assert failure.status == 429 and failure.kind == "rate_limit_error" and failure.retry_after == 17
     assert "Rate limited (429)" in failure.message
@@ -81,6 +86,7 @@ async def test_request_id_of_a_failed_request_is_kept(api, history):
 
 
 # failures after the stream started: the partial reply is kept ----------------------------------------
+
 
 async def test_dropped_connection_keeps_partial_text(api, history):
     """The connection is cut mid-body (no closing chunk): a failure, not a clean end, and the text is kept."""

@@ -45,7 +45,10 @@ STOP_REASONS = ["end_turn", "max_tokens", "stop_sequence", "pause_turn", "refusa
 # JSON cannot carry them as UTF-8)
 pieces = st.text(st.characters(exclude_categories=("Cs",)), max_size=6)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(st.characters(exclude_categories=("Cs",)), max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=6,
@@ -102,14 +105,18 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         elif kind == "thinking":
             start = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": t} for t in draw(st.lists(pieces, max_size=5))]
-            deltas += [{"type": "signature_delta", "signature": s}
-                       for s in draw(st.lists(st.text("abcXYZ019+/=", max_size=12), max_size=2))]
+            deltas += [
+                {"type": "signature_delta", "signature": s}
+                for s in draw(st.lists(st.text("abcXYZ019+/=", max_size=12), max_size=2))
+            ]
         elif kind == "tool_use":
             start = {"type": "tool_use", "id": f"toolu_{len(blocks)}", "name": "lookup", "input": {}}
             text = json.dumps(draw(json_objects), ensure_ascii=draw(st.booleans()))
             cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=5)))
-            deltas = [{"type": "input_json_delta", "partial_json": text[a:b]}
-                      for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+            deltas = [
+                {"type": "input_json_delta", "partial_json": text[a:b]}
+                for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)
+            ]
         else:
             start = {"type": "mystery_block", "payload": draw(json_values), "note": "from the future"}
         # deltas of a type this version does not know, anywhere in any block
@@ -117,37 +124,67 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             deltas.insert(rnd.randint(0, len(deltas)), {"type": "mystery_delta", "bits": draw(pieces)})
         blocks.append((start, deltas))
 
-    frames: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": {
-        "id": "msg_prop", "type": "message", "role": "assistant", "content": [], "model": "claude-test",
-        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}})]
+    frames: list[tuple[str, dict[str, Any]]] = [
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_prop",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-test",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 5, "output_tokens": 1},
+                },
+            },
+        )
+    ]
     # blocks start in index order; deltas of every open block interleave; a block stops after its deltas
     started, pending, open_ = 0, [list(d) for _, d in blocks], set()
     while started < len(blocks) or open_:
         choices = (["start"] if started < len(blocks) else []) + sorted(open_)
         pick = rnd.choice(choices)
         if pick == "start":
-            frames.append(("content_block_start", {"type": "content_block_start", "index": started,
-                                                   "content_block": blocks[started][0]}))
+            frames.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": started, "content_block": blocks[started][0]},
+                )
+            )
             open_.add(started)
             started += 1
         elif pending[pick]:
-            frames.append(("content_block_delta", {"type": "content_block_delta", "index": pick,
-                                                   "delta": pending[pick].pop(0)}))
+            frames.append(
+                (
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": pick, "delta": pending[pick].pop(0)},
+                )
+            )
         else:
             frames.append(("content_block_stop", {"type": "content_block_stop", "index": pick}))
             open_.discard(pick)
     ending = draw(st.sampled_from(["full", "full", "no_message_stop", "none"]))
     if ending != "none":
-        frames.append(("message_delta", {"type": "message_delta",
-                                         "delta": {"stop_reason": draw(st.sampled_from(STOP_REASONS)),
-                                                   "stop_sequence": None},
-                                         "usage": {"output_tokens": 9}}))
+        frames.append(
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": draw(st.sampled_from(STOP_REASONS)), "stop_sequence": None},
+                    "usage": {"output_tokens": 9},
+                },
+            )
+        )
     if ending == "full":
         frames.append(("message_stop", {"type": "message_stop"}))
     # pings and events of unknown types anywhere after message_start
     for _ in range(draw(st.integers(0, 3))):
-        extra = rnd.choice([("ping", {"type": "ping"}),
-                            ("mystery_event", {"type": "mystery_event", "detail": {"n": 1}})])
+        extra = rnd.choice(
+            [("ping", {"type": "ping"}), ("mystery_event", {"type": "mystery_event", "detail": {"n": 1}})]
+        )
         frames.insert(rnd.randint(1, len(frames)), extra)
 
     scenario = Scenario(frames, ascii_only=draw(st.booleans()), cut=None, drop=False)
@@ -155,9 +192,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     size = len(body)
     cut = draw(st.sampled_from(["none", "anywhere", "after an event", "after the last event"]))
     if cut != "none":
-        scenario.cut = {"anywhere": lambda: draw(st.integers(0, size)),
-                        "after an event": lambda: draw(st.sampled_from(ends)),
-                        "after the last event": lambda: size}[cut]()
+        scenario.cut = {
+            "anywhere": lambda: draw(st.integers(0, size)),
+            "after an event": lambda: draw(st.sampled_from(ends)),
+            "after the last event": lambda: size,
+        }[cut]()
         scenario.drop = draw(st.booleans())
     scenario.chunks = draw(st.lists(st.integers(1, max(1, size - 1)), max_size=4))
     return scenario
@@ -248,8 +287,12 @@ def test_random_streams_cut_anywhere_lose_nothing_and_end_in_the_right_state(tmp
             assert reply.status in (Status.INTERRUPTED, Status.ERROR), reply.status
             assert reply.error and closed.failure is not None and str(closed.failure) == reply.error
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=DERANDOMIZE,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(scenarios())
     def check(scenario: Scenario) -> None:
         loop.run_until_complete(run(scenario))
@@ -265,6 +308,7 @@ def test_random_streams_cut_anywhere_lose_nothing_and_end_in_the_right_state(tmp
 
 # two cases the properties above found, kept as plain examples ------------------------------------------
 
+
 def _one(events: list[tuple[str, dict[str, Any]]], cut: int | None, drop: bool, ascii_only: bool = True):
     scenario = Scenario(events, ascii_only=ascii_only, cut=None, drop=drop)
     body, _ = scenario.body()
@@ -274,16 +318,39 @@ def _one(events: list[tuple[str, dict[str, Any]]], cut: int | None, drop: bool, 
 
 def _text_events(text: str) -> list[tuple[str, dict[str, Any]]]:
     return [
-        ("message_start", {"type": "message_start", "message": {
-            "id": "msg_x", "type": "message", "role": "assistant", "content": [], "model": "claude-test",
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}),
-        ("content_block_start", {"type": "content_block_start", "index": 0,
-                                 "content_block": {"type": "text", "text": ""}}),
-        ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "text_delta", "text": text}}),
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_x",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-test",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 5, "output_tokens": 1},
+                },
+            },
+        ),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
+        (
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+        ),
         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                           "usage": {"output_tokens": 9}}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": 9},
+            },
+        ),
         ("message_stop", {"type": "message_stop"}),
     ]
 
@@ -292,7 +359,9 @@ async def test_a_connection_dropped_after_message_stop_still_completes_the_reply
     """Found by the property test: the whole reply had arrived, but it was marked an error."""
     api.then(_one(_text_events("all of it"), None, drop=True).reply())
     conversation = history.create_conversation("t", SETTINGS.model)
-    turn = Turn(history, conversation.id, SETTINGS, make_client(SETTINGS, api_key="sk-test", base_url=api.url))
+    turn = Turn(
+        history, conversation.id, SETTINGS, make_client(SETTINGS, api_key="sk-test", base_url=api.url)
+    )
     events = [e async for e in turn.run(user_text_message("go"))]
     assert events[-1].failure is None
     reply = history.load_messages(conversation.id)[1]
@@ -306,9 +375,14 @@ async def test_a_stream_cut_inside_a_character_says_so(api, history):
     scenario.cut = body.index("ï".encode(), ends[1]) + 1  # one byte of the two of "ï"
     api.then(scenario.reply())
     conversation = history.create_conversation("t", SETTINGS.model)
-    turn = Turn(history, conversation.id, SETTINGS, make_client(SETTINGS, api_key="sk-test", base_url=api.url))
+    turn = Turn(
+        history, conversation.id, SETTINGS, make_client(SETTINGS, api_key="sk-test", base_url=api.url)
+    )
     closed = [e async for e in turn.run(user_text_message("go"))][-1]
     assert closed.failure.kind == "bad_stream"
-    assert "middle of a character" in closed.failure.message and "partial reply is kept" in closed.failure.message
+    assert (
+        "middle of a character" in closed.failure.message
+        and "partial reply is kept" in closed.failure.message
+    )
     reply = history.load_messages(conversation.id)[1]
     assert reply.status is Status.ERROR and reply.content == [{"type": "text", "text": ""}]

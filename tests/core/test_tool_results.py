@@ -23,18 +23,26 @@ def b64(size: int) -> str:
 
 
 def test_every_kind_of_content():
-    result = CallToolResult(content=[
-        TextContent(text="first"),
-        ImageContent(data=b64(1234), mime_type="image/png"),
-        AudioContent(data=b64(10), mime_type="audio/wav"),
-        ResourceLink(uri="file:///a.txt", name="a"),
-        EmbeddedResource(resource=TextResourceContents(uri="file:///b.txt", text="inline text")),
-        EmbeddedResource(resource=BlobResourceContents(uri="file:///c.bin", blob=b64(3))),
-        TextContent(text="last"),
-    ])
+    result = CallToolResult(
+        content=[
+            TextContent(text="first"),
+            ImageContent(data=b64(1234), mime_type="image/png"),
+            AudioContent(data=b64(10), mime_type="audio/wav"),
+            ResourceLink(uri="file:///a.txt", name="a"),
+            EmbeddedResource(resource=TextResourceContents(uri="file:///b.txt", text="inline text")),
+            EmbeddedResource(resource=BlobResourceContents(uri="file:///c.bin", blob=b64(3))),
+            TextContent(text="last"),
+        ]
+    )
     assert result_text(result).splitlines() == [
-        "first", "[image: image/png, 1234 bytes]", "[audio: audio/wav, 10 bytes]", "[resource link: file:///a.txt]",
-        "inline text", "[resource: file:///c.bin]", "last"]
+        "first",
+        "[image: image/png, 1234 bytes]",
+        "[audio: audio/wav, 10 bytes]",
+        "[resource link: file:///a.txt]",
+        "inline text",
+        "[resource: file:///c.bin]",
+        "last",
+    ]
 
 
 def test_structured_only_and_empty():

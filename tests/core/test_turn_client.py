@@ -30,7 +30,9 @@ async def test_a_client_that_cannot_be_made_closes_the_reply_as_an_error(history
     async def broken():
         raise ImportError("anthropic is missing")
 
-    events = await drain(Turn(history, conversation.id, settings, None, connect=broken), user_text_message("hi"))
+    events = await drain(
+        Turn(history, conversation.id, settings, None, connect=broken), user_text_message("hi")
+    )
     assert isinstance(events[-1], ReplyClosed) and "anthropic is missing" in str(events[-1].failure)
     user, reply = history.load_messages(conversation.id)
     assert user.text() == "hi" and reply.status is Status.ERROR and "API client" in reply.error

@@ -12,22 +12,48 @@ FUTURE_BLOCK = {"type": "future_block", "payload": {"a": [1, 2]}, "note": "kept"
 
 
 def future_stream() -> list[bytes]:
-    start = {"id": "msg_future", "type": "message", "role": "assistant", "content": [], "model": "m",
-             "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 3, "output_tokens": 1}}
+    start = {
+        "id": "msg_future",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "m",
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 1},
+    }
     return [
         sse("message_start", {"type": "message_start", "message": start}),
-        sse("content_block_start", {"type": "content_block_start", "index": 0, "content_block": FUTURE_BLOCK}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                    "delta": {"type": "future_delta", "bits": "x"}}),
+        sse(
+            "content_block_start", {"type": "content_block_start", "index": 0, "content_block": FUTURE_BLOCK}
+        ),
+        sse(
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "future_delta", "bits": "x"}},
+        ),
         sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
         sse("future_event", {"type": "future_event", "anything": True}),
-        sse("content_block_start", {"type": "content_block_start", "index": 1,
-                                    "content_block": {"type": "text", "text": ""}}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 1,
-                                    "delta": {"type": "text_delta", "text": "still here"}}),
+        sse(
+            "content_block_start",
+            {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+        ),
+        sse(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 1,
+                "delta": {"type": "text_delta", "text": "still here"},
+            },
+        ),
         sse("content_block_stop", {"type": "content_block_stop", "index": 1}),
-        sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                              "usage": {"output_tokens": 7}}),
+        sse(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": 7},
+            },
+        ),
         sse("message_stop", {"type": "message_stop"}),
     ]
 

@@ -92,7 +92,9 @@ class PtyRun:
         while not condition(self.output):
             if self.eof or time.monotonic() > deadline:
                 tail = visible(self.output[-3000:]).decode(errors="replace")
-                raise AssertionError(f"no {what} within {timeout:.0f} s (eof={self.eof}); last output: {tail!r}")
+                raise AssertionError(
+                    f"no {what} within {timeout:.0f} s (eof={self.eof}); last output: {tail!r}"
+                )
             self.read(0.05)
 
     def send(self, data: bytes) -> None:

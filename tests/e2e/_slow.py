@@ -40,29 +40,53 @@ def words(tag: str, count: int) -> list[str]:
     return [f"{tag}{n:02d} " for n in range(count)]
 
 
-def slow_text_reply(parts: list[str], served: Served | None = None, pause: float = 0.1,
-                    msg_id: str = "msg_slow") -> Reply:
+def slow_text_reply(
+    parts: list[str], served: Served | None = None, pause: float = 0.1, msg_id: str = "msg_slow"
+) -> Reply:
     """A complete one-text-block reply, one delta per part, ``pause`` seconds apart; each delta is
     recorded in ``served`` as the server writes it (the body is a generator the server reads lazily)."""
 
     def delta(text: str) -> bytes:
-        return sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                           "delta": {"type": "text_delta", "text": text}})
+        return sse(
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+        )
 
     def body() -> Iterator[Piece]:
-        yield sse("message_start", {"type": "message_start", "message": {
-            "id": msg_id, "type": "message", "role": "assistant", "content": [], "model": "claude-test",
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 1}}})
-        yield sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                          "content_block": {"type": "text", "text": ""}})
+        yield sse(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": msg_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-test",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 12, "output_tokens": 1},
+                },
+            },
+        )
+        yield sse(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        )
         for part in parts:
             if served is not None:
                 served.add(part)
             yield delta(part)
             yield pause
         yield sse("content_block_stop", {"type": "content_block_stop", "index": 0})
-        yield sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-                                    "usage": {"output_tokens": len(parts) + 1}})
+        yield sse(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn"},
+                "usage": {"output_tokens": len(parts) + 1},
+            },
+        )
         yield sse("message_stop", {"type": "message_stop"})
 
     return Reply(200, body(), {"content-type": "text/event-stream"})

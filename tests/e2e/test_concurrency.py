@@ -21,7 +21,15 @@ import pytest
 
 from claude_textual.core.loopback import LoopbackServer, Reply
 from tests.e2e._slow import prompt_of, slow_text_reply, words
-from tests.e2e.test_tmux import DEADLINE, Terminal, app_ready, base_env, installed_command, quit_app, status_line
+from tests.e2e.test_tmux import (
+    DEADLINE,
+    Terminal,
+    app_ready,
+    base_env,
+    installed_command,
+    quit_app,
+    status_line,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -71,7 +79,8 @@ def streamed_to_end(name: str, screen: str) -> bool:
 
 
 def test_two_apps_stream_into_one_database_while_the_cli_reads_it(
-        terminals: dict[str, Terminal], api: LoopbackServer, tmp_path: Path):
+    terminals: dict[str, Terminal], api: LoopbackServer, tmp_path: Path
+):
     (tmp_path / "home").mkdir()
     (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
     env = {**base_env(tmp_path), "ANTHROPIC_API_KEY": "sk-test-two", "ANTHROPIC_BASE_URL": api.url}
@@ -92,7 +101,10 @@ def test_two_apps_stream_into_one_database_while_the_cli_reads_it(
 
     def reader() -> None:  # the CLI, over and over, until both replies are in
         while not done.is_set():
-            for args, into in ((("export", "--last", "--format", "json"), exports), (("list", "--json"), listings)):
+            for args, into in (
+                (("export", "--last", "--format", "json"), exports),
+                (("list", "--json"), listings),
+            ):
                 result = cli(env, *args)
                 if result.returncode != 0 or "locked" in (result.stderr + result.stdout).lower():
                     problems.append(f"{' '.join(args)}: exit {result.returncode}: {result.stderr.strip()}")

@@ -83,11 +83,16 @@ def wait_until(condition, what: str, timeout: float = DEADLINE) -> None:
 
 
 def test_kill_9_mid_reply_keeps_the_checkpointed_text_and_ctrl_r_retries(
-        terminals: list[Terminal], api: ScriptedAPI, tmp_path: Path):
+    terminals: list[Terminal], api: ScriptedAPI, tmp_path: Path
+):
     (tmp_path / "home").mkdir()
     (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
-    env = {**base_env(tmp_path), "ANTHROPIC_API_KEY": "sk-test-crash", "ANTHROPIC_BASE_URL": api.url,
-           "CLAUDE_TEXTUAL_STALE_SECONDS": str(STALE)}
+    env = {
+        **base_env(tmp_path),
+        "ANTHROPIC_API_KEY": "sk-test-crash",
+        "ANTHROPIC_BASE_URL": api.url,
+        "CLAUDE_TEXTUAL_STALE_SECONDS": str(STALE),
+    }
     served = Served()
     parts = words("w", 40)
     api.then(slow_text_reply(parts, served), fixture_reply("docs_basic_text.sse"))
@@ -147,6 +152,9 @@ def test_kill_9_mid_reply_keeps_the_checkpointed_text_and_ctrl_r_retries(
     assert [(m["role"], m["status"]) for m in shown] == [("user", "complete"), ("assistant", "complete")]
     messages = export_last(env, "--all-branches")["messages"]
     assert [(m["role"], m["status"]) for m in messages] == [
-        ("user", "complete"), ("assistant", "interrupted"), ("assistant", "complete")]
+        ("user", "complete"),
+        ("assistant", "interrupted"),
+        ("assistant", "complete"),
+    ]
     assert messages[1]["parent_id"] == messages[2]["parent_id"] == messages[0]["id"]
     assert text_of(messages[1]) == partial and text_of(messages[2]) == answer

@@ -27,11 +27,16 @@ pytestmark = [
 ]
 
 
-def test_typing_goes_on_while_the_database_is_locked(terminal: Terminal, api: ScriptedAPI, app_env,
-                                                      tmp_path: Path):
+def test_typing_goes_on_while_the_database_is_locked(
+    terminal: Terminal, api: ScriptedAPI, app_env, tmp_path: Path
+):
     api.then(fixture_reply("docs_basic_text.sse"))
-    env = {**app_env, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": api.url,
-           "CLAUDE_TEXTUAL_BUSY_TIMEOUT": "300"}
+    env = {
+        **app_env,
+        "ANTHROPIC_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": api.url,
+        "CLAUDE_TEXTUAL_BUSY_TIMEOUT": "300",
+    }
     terminal.start([installed_command()], env)
     terminal.wait_for(app_ready, "the app to be up")
     with WriteLock(Path(env["CLAUDE_TEXTUAL_DB"])) as lock:

@@ -52,9 +52,14 @@ def test_the_api_key_is_written_nowhere_and_our_files_are_private(api: ScriptedA
     config.write_text("max_retries = 0\ntimeout = 30.0\n")
     config_stat = (config.read_bytes(), config.stat().st_mtime_ns)
     db = tmp_path / "data" / "nested" / "history.db"  # both directories are ours to create
-    env = clean_env(tmp_path, ANTHROPIC_API_KEY=SENTINEL, ANTHROPIC_BASE_URL=api.url,
-                    CLAUDE_TEXTUAL_DB=str(db), CLAUDE_TEXTUAL_CONFIG=str(config),
-                    TEXTUAL_LOG=str(tmp_path / "logs" / "textual.log"))
+    env = clean_env(
+        tmp_path,
+        ANTHROPIC_API_KEY=SENTINEL,
+        ANTHROPIC_BASE_URL=api.url,
+        CLAUDE_TEXTUAL_DB=str(db),
+        CLAUDE_TEXTUAL_CONFIG=str(config),
+        TEXTUAL_LOG=str(tmp_path / "logs" / "textual.log"),
+    )
     (tmp_path / "logs").mkdir()
     api.then(fixture_reply("real_thinking_text.sse"))
 
@@ -69,8 +74,9 @@ def test_the_api_key_is_written_nowhere_and_our_files_are_private(api: ScriptedA
     finally:
         app.close()
     sent = {k.lower(): v for k, v in api.requests[0].headers.items()}
-    assert SENTINEL in (sent.get("x-api-key"), sent.get("authorization", "").removeprefix("Bearer ")), \
+    assert SENTINEL in (sent.get("x-api-key"), sent.get("authorization", "").removeprefix("Bearer ")), (
         "the test is void: the key did not even reach the API"
+    )
 
     assert {"history.db", "history.db-wal", "history.db-shm"} <= set(live), sorted(live)
     for name, (data, file_mode) in live.items():
@@ -81,7 +87,9 @@ def test_the_api_key_is_written_nowhere_and_our_files_are_private(api: ScriptedA
     exports = tmp_path / "exports" / "sub"
     command = installed_command()
     for fmt in ("md", "json", "html"):
-        code, out = run_to_end([command, "export", "--last", "--format", fmt, "-o", str(exports / f"c.{fmt}")], env)
+        code, out = run_to_end(
+            [command, "export", "--last", "--format", fmt, "-o", str(exports / f"c.{fmt}")], env
+        )
         assert code == 0, out.decode(errors="replace")
     older = tmp_path / "older" / "history.db"
     old.build_at(older, old.revisions()[0])

@@ -17,11 +17,13 @@ from tests.ui.uihelpers import streamed
 
 pytestmark = pytest.mark.e2e
 
-HOSTILE = ("\x1b]52;c;ZXZpbA==\x07"  # OSC 52: write "evil" to the clipboard
-           "\x1b[2J"  # clear the screen
-           "\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\"  # OSC 8 hyperlink
-           "\x9b31m"  # C1 CSI: red text
-           "\u202e")  # right-to-left override
+HOSTILE = (
+    "\x1b]52;c;ZXZpbA==\x07"  # OSC 52: write "evil" to the clipboard
+    "\x1b[2J"  # clear the screen
+    "\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\"  # OSC 8 hyperlink
+    "\x9b31m"  # C1 CSI: red text
+    "\u202e"
+)  # right-to-left override
 END = "ENDOFREPLYMARKER"
 FORBIDDEN = {
     "OSC 52 clipboard write": b"\x1b]52;c;ZXZpbA",
@@ -48,9 +50,13 @@ def assert_inert(data: bytes, where: str) -> None:
 def env(tmp_path: Path, api: ScriptedAPI) -> dict[str, str]:
     (tmp_path / "home").mkdir()
     (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
-    return clean_env(tmp_path, ANTHROPIC_API_KEY="sk-test", ANTHROPIC_BASE_URL=api.url,
-                     CLAUDE_TEXTUAL_DB=str(tmp_path / "data" / "history.db"),
-                     CLAUDE_TEXTUAL_CONFIG=str(tmp_path / "config.toml"))
+    return clean_env(
+        tmp_path,
+        ANTHROPIC_API_KEY="sk-test",
+        ANTHROPIC_BASE_URL=api.url,
+        CLAUDE_TEXTUAL_DB=str(tmp_path / "data" / "history.db"),
+        CLAUDE_TEXTUAL_CONFIG=str(tmp_path / "config.toml"),
+    )
 
 
 def test_hostile_reply_streams_to_a_real_terminal_inert_and_exports_inert(api: ScriptedAPI, env):

@@ -68,9 +68,7 @@ class Terminal:
         self.conf = tmp / "tmux.conf"
         # remain-on-exit keeps the pane, and what the app last printed, after it exits.
         self.conf.write_text(
-            'set -g default-terminal "xterm-256color"\n'
-            "set -g remain-on-exit on\n"
-            "set -g status off\n"
+            'set -g default-terminal "xterm-256color"\nset -g remain-on-exit on\nset -g status off\n'
         )
         self.target = "app"
         self.status_file = tmp / "exit-status"
@@ -79,7 +77,9 @@ class Terminal:
     def tmux(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
         result = subprocess.run(
             ["tmux", "-L", self.socket, "-f", str(self.conf), *args],
-            capture_output=True, text=True, env=env or {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            capture_output=True,
+            text=True,
+            env=env or {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
             timeout=10,
         )
         if check and result.returncode != 0:
@@ -91,16 +91,32 @@ class Terminal:
         # A shell between tmux and the app records the app's exit status: tmux 3.3 sometimes marks
         # the pane dead without reaping the process, leaving #{pane_dead_status} empty.
         wrapper = '"$@"; echo $? > "$0"'
-        self.tmux("new-session", "-d", "-s", self.target, "-x", str(WIDTH), "-y", str(HEIGHT),
-                  *[f"-e{key}={value}" for key, value in env.items()],
-                  "--", "/bin/sh", "-c", wrapper, str(self.status_file), *argv, env=env)
+        self.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.target,
+            "-x",
+            str(WIDTH),
+            "-y",
+            str(HEIGHT),
+            *[f"-e{key}={value}" for key, value in env.items()],
+            "--",
+            "/bin/sh",
+            "-c",
+            wrapper,
+            str(self.status_file),
+            *argv,
+            env=env,
+        )
         self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.target)
 
-    def wait_for(self, condition: Callable[[str], bool] | str, what: str = "",
-                 timeout: float = DEADLINE) -> str:
+    def wait_for(
+        self, condition: Callable[[str], bool] | str, what: str = "", timeout: float = DEADLINE
+    ) -> str:
         check = (lambda s: condition in s) if isinstance(condition, str) else condition
         deadline = time.monotonic() + timeout
         screen = ""
@@ -110,8 +126,9 @@ class Terminal:
                 return screen
             status = self.exit_status()
             if status is not None:
-                raise AssertionError(f"the app exited ({status}) before {what or condition!r}; "
-                                     f"the screen:\n{screen}")
+                raise AssertionError(
+                    f"the app exited ({status}) before {what or condition!r}; the screen:\n{screen}"
+                )
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what or condition!r}; the screen:\n{screen}")
 
@@ -161,8 +178,13 @@ def reply_done(screen: str) -> bool:
 
 
 def export_last(env: dict[str, str], *options: str) -> dict[str, Any]:
-    result = subprocess.run([installed_command(), "export", "--last", "--format", "json", *options],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [installed_command(), "export", "--last", "--format", "json", *options],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -244,30 +266,53 @@ def test_offline_demo_shows_thinking_text_and_tool_call(terminal: Terminal, app_
 
 def slow_reply(partial: list[str], pause: float = 30.0) -> Reply:
     """A text reply that streams ``partial`` and then stalls before the rest."""
+
     def delta(text: str) -> bytes:
-        return sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                           "delta": {"type": "text_delta", "text": text}})
+        return sse(
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+        )
 
     body: list[Any] = [
-        sse("message_start", {"type": "message_start", "message": {
-            "id": "msg_slow", "type": "message", "role": "assistant", "content": [], "model": "claude-test",
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 1}}}),
-        sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                    "content_block": {"type": "text", "text": ""}}),
+        sse(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_slow",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-test",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 12, "output_tokens": 1},
+                },
+            },
+        ),
+        sse(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
     ]
     for piece in partial:
         body += [delta(piece), 0.05]
     body += [0.25] * int(pause / 0.25)  # short sleeps: the handler thread notices a closed socket soon
-    body += [delta(" NEVER-SENT"),
-             sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-             sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-                                   "usage": {"output_tokens": 40}}),
-             sse("message_stop", {"type": "message_stop"})]
+    body += [
+        delta(" NEVER-SENT"),
+        sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        sse(
+            "message_delta",
+            {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 40}},
+        ),
+        sse("message_stop", {"type": "message_stop"}),
+    ]
     return Reply(200, body, {"content-type": "text/event-stream"})
 
 
-def test_escape_stops_a_streaming_reply_and_keeps_the_partial_text(terminal: Terminal, api: ScriptedAPI,
-                                                                    app_env):
+def test_escape_stops_a_streaming_reply_and_keeps_the_partial_text(
+    terminal: Terminal, api: ScriptedAPI, app_env
+):
     partial = ["Partial answer:", " the quick", " brown fox"]
     api.then(slow_reply(partial))
     env = {**app_env, "ANTHROPIC_API_KEY": SENTINEL_KEY, "ANTHROPIC_BASE_URL": api.url}
@@ -276,8 +321,9 @@ def test_escape_stops_a_streaming_reply_and_keeps_the_partial_text(terminal: Ter
     terminal.type("Tell me slowly")
     terminal.wait_for("Tell me slowly", "the typed prompt")
     terminal.press("C-s")
-    terminal.wait_for(lambda s: "the quick brown fox" in s and "streaming" in status_line(s),
-                      "the partial reply")
+    terminal.wait_for(
+        lambda s: "the quick brown fox" in s and "streaming" in status_line(s), "the partial reply"
+    )
 
     terminal.press("Escape")  # the server would stall for 30 s: stopping must not wait for it
     terminal.wait_for(reply_done, "the reply to stop", timeout=15)

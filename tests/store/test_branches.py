@@ -50,11 +50,18 @@ def test_an_upgraded_database_makes_a_retried_reply_a_sibling_of_its_retry(tmp_p
     db = tmp_path / "history.db"
     old.build_at(db, "0002")
     with closing(sqlite3.connect(db)) as conn, conn:  # the interrupted last reply was retried
-        conn.execute("UPDATE message SET extra = ? WHERE id = ?", (json.dumps({"superseded": True}), old.message_id(3)))
-        conn.execute("INSERT INTO message (id, conversation_id, seq, role, status, extra, created_at, updated_at) "
-                     "VALUES ('retry', ?, 4, 'assistant', 'complete', '{}', ?, ?)", (old.CONVERSATION_ID, old.WHEN, old.WHEN))
-        conn.execute("INSERT INTO block (message_id, idx, type, data) VALUES ('retry', 0, 'text', ?)",
-                     (json.dumps({"type": "text", "text": "A whole reply"}),))
+        conn.execute(
+            "UPDATE message SET extra = ? WHERE id = ?", (json.dumps({"superseded": True}), old.message_id(3))
+        )
+        conn.execute(
+            "INSERT INTO message (id, conversation_id, seq, role, status, extra, created_at, updated_at) "
+            "VALUES ('retry', ?, 4, 'assistant', 'complete', '{}', ?, ?)",
+            (old.CONVERSATION_ID, old.WHEN, old.WHEN),
+        )
+        conn.execute(
+            "INSERT INTO block (message_id, idx, type, data) VALUES ('retry', 0, 'text', ?)",
+            (json.dumps({"type": "text", "text": "A whole reply"}),),
+        )
     history = History(db)
     try:
         messages = history.load_messages(old.CONVERSATION_ID)
@@ -83,8 +90,8 @@ def test_import_keeps_parent_links_and_the_leaf(history):
 
 def tree(history):
     """q1 ─ a1 ─ q2 ─ a2          (a1b: a retry of a1; q2b: an edit of q2, answered by a2b)
-             ├ a1b
-             └ q2b ─ a2b
+    ├ a1b
+    └ q2b ─ a2b
     """
     conversation = history.create_conversation("t", "m")
     made = {"q1": history.add_message(conversation.id, user_text_message("q1"))}
@@ -102,7 +109,11 @@ def test_siblings_places_and_latest_leaf(history):
     assert history.siblings(ids["a1"]) == [ids["a1"], ids["a1b"]] == history.siblings(ids["a1b"])
     assert history.siblings(ids["q1"]) == [ids["q1"]] and history.siblings("nope") == []
     assert history.sibling_places(list(ids.values())) == {
-        ids["a1"]: (1, 2), ids["a1b"]: (2, 2), ids["q2"]: (1, 2), ids["q2b"]: (2, 2)}
+        ids["a1"]: (1, 2),
+        ids["a1b"]: (2, 2),
+        ids["q2"]: (1, 2),
+        ids["q2b"]: (2, 2),
+    }
     assert history.latest_leaf(conversation.id, ids["a1"]) == ids["a2b"]  # the newest path under a1
     assert history.latest_leaf(conversation.id, ids["q2"]) == ids["a2"]
     assert history.latest_leaf(conversation.id, ids["a2"]) == ids["a2"]

@@ -22,8 +22,15 @@ def test_processes_opening_a_new_database_together_all_succeed(tmp_path):
 
     db = tmp_path / "history.db"
     start = time.time() + 1.5  # every process imports first, then all open at this moment
-    procs = [subprocess.Popen([sys.executable, "-c", OPEN, str(db), str(start), str(n)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN, str(db), str(start), str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
     results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
     assert [code for code, _ in results] == [0] * 4, [err for _, err in results]
     from claude_textual.store.history import History

@@ -65,7 +65,11 @@ def test_older_schema_is_upgraded_after_an_identical_private_backup(tmp_path, re
         conversation = store.get_conversation(old.CONVERSATION_ID)
         assert conversation is not None
         assert (conversation.title, conversation.model, conversation.system, conversation.message_count) == (
-            old.TITLE, "claude-old", "Be brief.", len(old.MESSAGES))
+            old.TITLE,
+            "claude-old",
+            "Be brief.",
+            len(old.MESSAGES),
+        )
         assert [c.id for c in store.list_conversations()] == [old.CONVERSATION_ID]
         messages = store.load_messages(old.CONVERSATION_ID)
         assert [(m.seq, m.role, m.content, m.status.value, m.stop_reason, m.error) for m in messages] == [
@@ -79,8 +83,14 @@ def test_older_schema_is_upgraded_after_an_identical_private_backup(tmp_path, re
         assert store.usage_totals(old.CONVERSATION_ID) == (321, 123)
 
         # searchable: the text written before search existed was indexed by the upgrade
-        for word, seq in [(old.OLD_WORD, 1), (old.THINKING_WORD, 1), (old.TOOL_WORD, 1), (old.RESULT_WORD, 2),
-                          ("leathery eggs", 1), ("ñandú", 0)]:
+        for word, seq in [
+            (old.OLD_WORD, 1),
+            (old.THINKING_WORD, 1),
+            (old.TOOL_WORD, 1),
+            (old.RESULT_WORD, 2),
+            ("leathery eggs", 1),
+            ("ñandú", 0),
+        ]:
             hits = store.search(word)
             assert [(h.conversation_id, h.seq) for h in hits] == [(old.CONVERSATION_ID, seq)], word
         # and the upgraded database takes new messages like a new one

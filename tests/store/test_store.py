@@ -36,17 +36,22 @@ def mode(path: Path) -> int:
 
 # schema --------------------------------------------------------------------------------------------
 
+
 def test_schema_head_is_the_newest_migration():
     scripts = ScriptDirectory(str(MIGRATIONS))
     assert scripts.get_heads() == [SCHEMA_HEAD]  # one head, and it is ours
-    assert SCHEMA_HEAD == scripts.get_current_head()
+    assert scripts.get_current_head() == SCHEMA_HEAD
     assert set(engine_module.KNOWN_REVISIONS) == {s.revision for s in scripts.walk_revisions()}
 
 
 def _virtual_tables(conn) -> set[str]:
     """FTS5 virtual tables and their shadow tables: real schema that SQLModel cannot describe."""
-    names = {row[0] for row in conn.execute(text(
-        "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"))}
+    names = {
+        row[0]
+        for row in conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+        )
+    }
     shadows = {f"{n}_{s}" for n in names for s in ("data", "idx", "content", "docsize", "config")}
     return names | shadows
 
@@ -54,10 +59,13 @@ def _virtual_tables(conn) -> set[str]:
 def test_migrated_database_matches_the_models(history):
     with history.engine.connect() as conn:
         skip = _virtual_tables(conn)
-        context = MigrationContext.configure(conn, opts={
-            "compare_type": True,
-            "include_name": lambda name, kind, parent: not (kind == "table" and name in skip),
-        })
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, kind, parent: not (kind == "table" and name in skip),
+            },
+        )
         diffs = compare_metadata(context, SQLModel.metadata)
     assert diffs == []
 
@@ -91,6 +99,7 @@ def test_foreign_keys_are_enforced_and_cascade(history):
 
 
 # files ---------------------------------------------------------------------------------------------
+
 
 def test_new_database_file_and_directory_are_private(history, db_path):
     history.add_message(history.create_conversation("t", "m").id, user_text_message("x"))
@@ -155,6 +164,7 @@ def test_reopening_a_current_database_keeps_its_data(db_path):
 
 # resolve -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def fixed_ids(monkeypatch):
     ids = iter(["abc111" + "0" * 26, "abc222" + "0" * 26, "def333" + "0" * 26])
@@ -207,6 +217,7 @@ def test_resolve_treats_like_wildcards_literally(history, fixed_ids, ref):
 
 # messages ------------------------------------------------------------------------------------------
 
+
 def test_add_message_assigns_seq_and_counts(history):
     conversation = history.create_conversation("t", "m")
     messages = [history.add_message(conversation.id, user_text_message(str(i))) for i in range(3)]
@@ -242,8 +253,11 @@ def test_mark_stale_streaming_spares_replies_another_process_is_writing(history,
     dead = history.add_message(conversation.id, streaming())
     with Session(history.engine) as session:  # the dead process last wrote a minute ago
         old = history_module.utcnow() - history_module.timedelta(seconds=60)
-        session.exec(text("UPDATE message SET updated_at = :t WHERE id = :id").bindparams(
-            t=old.strftime("%Y-%m-%d %H:%M:%S.%f"), id=dead.id))
+        session.exec(
+            text("UPDATE message SET updated_at = :t WHERE id = :id").bindparams(
+                t=old.strftime("%Y-%m-%d %H:%M:%S.%f"), id=dead.id
+            )
+        )
         session.commit()
     other = History(db_path)  # the second process
     try:
@@ -288,9 +302,16 @@ class BlockWrites:
 
 
 def api_message(*texts: str, stop_reason: str | None = None) -> dict:
-    return {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-x",
-            "content": [{"type": "text", "text": t} for t in texts], "stop_reason": stop_reason,
-            "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-x",
+        "content": [{"type": "text", "text": t} for t in texts],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
 
 
 def test_save_reply_checkpoints_rewrite_only_changed_blocks(history):
@@ -337,8 +358,12 @@ def test_save_reply_truncates_blocks_beyond_the_new_end(history):
 def test_save_reply_keeps_message_level_extras(history):
     conversation = history.create_conversation("t", "m")
     reply = history.add_message(conversation.id, streaming())
-    final = {**api_message("no", stop_reason="refusal"), "stop_details": {"explanation": "policy"},
-             "stop_sequence": None, "container": {"id": "c1"}}
+    final = {
+        **api_message("no", stop_reason="refusal"),
+        "stop_details": {"explanation": "policy"},
+        "stop_sequence": None,
+        "container": {"id": "c1"},
+    }
     history.save_reply(reply, final, status=Status.COMPLETE)
     stored = history.load_messages(conversation.id)[0]
     assert stored.stop_reason == "refusal"
@@ -402,4 +427,7 @@ def test_usage_record_with_missing_counters(history):
         (row,) = session.exec(select(UsageRow)).all()
     assert (row.input_tokens, row.output_tokens, row.web_search_requests, row.service_tier) == (5, 0, 0, None)
     assert history.load_messages(conversation.id)[0].usage.raw == {
-        "input_tokens": 5, "output_tokens": None, "server_tool_use": None}
+        "input_tokens": 5,
+        "output_tokens": None,
+        "server_tool_use": None,
+    }

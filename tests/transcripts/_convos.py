@@ -17,18 +17,32 @@ FENCED = "Here is code:\n\n```python\nprint('hi')\n```\n\nand a longer ```` run"
 
 TOOL_INPUT = {"city": f"Paris {SCRIPT}", "note": "has ``` inside"}
 CITED = [
-    {"type": "web_search_result_location", "url": "javascript:alert(1)", "title": f"Evil {SCRIPT}",
-     "cited_text": f"quoted {SCRIPT}", "encrypted_index": "x"},
-    {"type": "web_search_result_location", "url": 'https://ok.example/a?b=1&c="x"',
-     "title": "Fine <b>page</b>",
-     "cited_text": "fine quote", "encrypted_index": "y"},
+    {
+        "type": "web_search_result_location",
+        "url": "javascript:alert(1)",
+        "title": f"Evil {SCRIPT}",
+        "cited_text": f"quoted {SCRIPT}",
+        "encrypted_index": "x",
+    },
+    {
+        "type": "web_search_result_location",
+        "url": 'https://ok.example/a?b=1&c="x"',
+        "title": "Fine <b>page</b>",
+        "cited_text": "fine quote",
+        "encrypted_index": "y",
+    },
 ]
 FUTURE = {"type": "future_block", "payload": {"a": [1, 2]}, "note": SCRIPT}
-FETCH = {"type": "web_fetch_tool_result", "tool_use_id": "srvtoolu_f",
-         "content": {"type": "web_fetch_result", "url": "https://ok.example/doc",
-                     "content": {"type": "document"}}}
-SEARCH_ERROR = {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_e",
-                "content": {"type": "web_search_tool_result_error", "error_code": "max_uses_exceeded"}}
+FETCH = {
+    "type": "web_fetch_tool_result",
+    "tool_use_id": "srvtoolu_f",
+    "content": {"type": "web_fetch_result", "url": "https://ok.example/doc", "content": {"type": "document"}},
+}
+SEARCH_ERROR = {
+    "type": "web_search_tool_result",
+    "tool_use_id": "srvtoolu_e",
+    "content": {"type": "web_search_tool_result_error", "error_code": "max_uses_exceeded"},
+}
 
 
 async def web_search_conversation(api, history: History) -> Conversation:
@@ -41,20 +55,33 @@ async def web_search_conversation(api, history: History) -> Conversation:
     return history.get_conversation(conversation.id)
 
 
-def usage(inp: int, out: int, *, read: int = 0, write: int = 0, duration: int = 1500, searches: int = 0
-          ) -> Usage:
-    raw = {"input_tokens": inp, "output_tokens": out, "cache_read_input_tokens": read,
-           "cache_creation_input_tokens": write, "service_tier": "standard"}
+def usage(
+    inp: int, out: int, *, read: int = 0, write: int = 0, duration: int = 1500, searches: int = 0
+) -> Usage:
+    raw = {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_read_input_tokens": read,
+        "cache_creation_input_tokens": write,
+        "service_tier": "standard",
+    }
     if searches:
         raw["server_tool_use"] = {"web_search_requests": searches, "web_fetch_requests": 0}
-    return Usage(raw=raw, request_id=f"req_{inp}", model="claude-hand", ttft_ms=200, duration_ms=duration,
-                 created_at=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC))
+    return Usage(
+        raw=raw,
+        request_id=f"req_{inp}",
+        model="claude-hand",
+        ttft_ms=200,
+        duration_ms=duration,
+        created_at=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    )
 
 
 def hand_built(history: History) -> Conversation:
     """Every other block type, the statuses that are not 'complete', and hostile text."""
-    conversation = history.create_conversation(f"Everything {SCRIPT} {HOSTILE}", "claude-hand",
-                                               system=f"Be brief. {SCRIPT}")
+    conversation = history.create_conversation(
+        f"Everything {SCRIPT} {HOSTILE}", "claude-hand", system=f"Be brief. {SCRIPT}"
+    )
     cid = conversation.id
 
     def add(message: Message, use: Usage | None = None) -> None:
@@ -63,34 +90,85 @@ def hand_built(history: History) -> Conversation:
             history.add_usage(stored, use)
 
     add(user_text_message(f"Hello {SCRIPT} {HOSTILE}\n\n{FENCED}"))
-    add(Message(role="assistant", model="claude-hand", stop_reason="tool_use", api_id="msg_1",
-                extra={"stop_sequence": None, "container": {"id": "c1"}}, content=[
-                    {"type": "thinking", "thinking": f"Let me think {SCRIPT}</details> done",
-                     "signature": "sig"},
-                    {"type": "redacted_thinking", "data": "ENCRYPTED" * 10},
-                    {"type": "text", "text": "Checking the weather."},
-                    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": TOOL_INPUT},
-                ]), usage(100, 50, read=1000, write=20))
-    add(Message(role="user", content=[
-        {"type": "tool_result", "tool_use_id": "toolu_1", "content": f"Sunny {SCRIPT}"},
-        {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True, "content": [
-            {"type": "text", "text": "second try failed"},
-            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0"}},
-        ]},
-    ]))
-    add(Message(role="assistant", model="claude-hand", stop_reason="end_turn", content=[
-        FUTURE,
-        {"type": "server_tool_use", "id": "srvtoolu_f", "name": "web_fetch",
-         "input": {"url": "https://ok.example/doc"}},
-        FETCH,
-        SEARCH_ERROR,
-        {"type": "text", "text": "It is sunny", "citations": CITED},
-        {"type": "text", "text": " [see](javascript:alert(2)) and <img src=x onerror=alert(3)> **bold**."},
-    ]), usage(200, 60, duration=2500, searches=1))
-    add(Message(role="assistant", model="claude-hand", status=Status.INTERRUPTED,
-                error="Stopped by you.", content=[{"type": "text", "text": "Partial ans"}]))
-    add(Message(role="assistant", model="claude-hand", status=Status.ERROR,
-                error=f"overloaded_error: {SCRIPT}", content=[]), usage(10, 0, duration=300))
+    add(
+        Message(
+            role="assistant",
+            model="claude-hand",
+            stop_reason="tool_use",
+            api_id="msg_1",
+            extra={"stop_sequence": None, "container": {"id": "c1"}},
+            content=[
+                {"type": "thinking", "thinking": f"Let me think {SCRIPT}</details> done", "signature": "sig"},
+                {"type": "redacted_thinking", "data": "ENCRYPTED" * 10},
+                {"type": "text", "text": "Checking the weather."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": TOOL_INPUT},
+            ],
+        ),
+        usage(100, 50, read=1000, write=20),
+    )
+    add(
+        Message(
+            role="user",
+            content=[
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": f"Sunny {SCRIPT}"},
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_1",
+                    "is_error": True,
+                    "content": [
+                        {"type": "text", "text": "second try failed"},
+                        {
+                            "type": "image",
+                            "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0"},
+                        },
+                    ],
+                },
+            ],
+        )
+    )
+    add(
+        Message(
+            role="assistant",
+            model="claude-hand",
+            stop_reason="end_turn",
+            content=[
+                FUTURE,
+                {
+                    "type": "server_tool_use",
+                    "id": "srvtoolu_f",
+                    "name": "web_fetch",
+                    "input": {"url": "https://ok.example/doc"},
+                },
+                FETCH,
+                SEARCH_ERROR,
+                {"type": "text", "text": "It is sunny", "citations": CITED},
+                {
+                    "type": "text",
+                    "text": " [see](javascript:alert(2)) and <img src=x onerror=alert(3)> **bold**.",
+                },
+            ],
+        ),
+        usage(200, 60, duration=2500, searches=1),
+    )
+    add(
+        Message(
+            role="assistant",
+            model="claude-hand",
+            status=Status.INTERRUPTED,
+            error="Stopped by you.",
+            content=[{"type": "text", "text": "Partial ans"}],
+        )
+    )
+    add(
+        Message(
+            role="assistant",
+            model="claude-hand",
+            status=Status.ERROR,
+            error=f"overloaded_error: {SCRIPT}",
+            content=[],
+        ),
+        usage(10, 0, duration=300),
+    )
     return history.get_conversation(cid)
 
 

@@ -18,8 +18,8 @@ def reply(text: str) -> Message:
 @pytest.fixture
 def branched(history):
     """q1 ─ a1-old             the branch shown: q1 ─ a1-new ─ q2-edited ─ a2-edited
-         └ a1-new ─ q2-old ─ a2-old
-                  └ q2-edited ─ a2-edited
+    └ a1-new ─ q2-old ─ a2-old
+             └ q2-edited ─ a2-edited
     """
     conversation = history.create_conversation("Branches", "claude-test")
     q1 = history.add_message(conversation.id, user_text_message("q1"))
@@ -59,7 +59,14 @@ def test_json_carries_parent_links_and_the_leaf(branched, history, db_path, caps
 def test_all_branches_json_imports_back_byte_identical(branched, history, db_path, tmp_path, capsys):
     everything = export(capsys, db_path, "--all-branches")
     assert [m["content"][0]["text"] for m in json.loads(everything)["messages"]] == [
-        "q1", "a1-old", "a1-new", "q2-old", "a2-old", "q2-edited", "a2-edited"]
+        "q1",
+        "a1-old",
+        "a1-new",
+        "q2-old",
+        "a2-old",
+        "q2-edited",
+        "a2-edited",
+    ]
     path, fresh = tmp_path / "all.json", tmp_path / "fresh" / "history.db"
     path.write_text(everything, encoding="utf-8")
     History(fresh).close()

@@ -49,14 +49,31 @@ def test_list_plain_and_json(filled, db_path, capsys):
 def test_list_views_follow_trash_and_archive(filled, history, db_path, capsys):
     history.trash(filled[0])
     history.set_archived(filled[1], True)
-    ids = lambda view: [c["id"] for c in json.loads(run(capsys, "list", "--json", "--view", view,  # noqa: E731
-                                                          "--db", str(db_path))[1])]
+
+    def ids(view):
+        return [
+            c["id"]
+            for c in json.loads(
+                run(
+                    capsys,
+                    "list",
+                    "--json",
+                    "--view",
+                    view,  # noqa: E731
+                    "--db",
+                    str(db_path),
+                )[1]
+            )
+        ]
+
     assert ids("active") == [filled[2]]
     assert ids("archived") == [filled[1]]
     assert ids("trash") == [filled[0]]
 
 
-@pytest.mark.parametrize("query, conversation", [("Zürich", 0), ("foo.bar(baz", 1), ("東京", 2), ("sunny zürich", 0)])
+@pytest.mark.parametrize(
+    "query, conversation", [("Zürich", 0), ("foo.bar(baz", 1), ("東京", 2), ("sunny zürich", 0)]
+)
 def test_search_json(filled, db_path, capsys, query, conversation):
     code, out, _ = run(capsys, "search", query, "--json", "--db", str(db_path))
     assert code == 0
@@ -97,15 +114,34 @@ def test_json_export_imports_back_identically(filled, db_path, capsys, tmp_path)
 
 
 def test_import_claude_ai_zip(db_path, capsys, tmp_path):
-    data = [{"uuid": "5f0c3d7e-1111-4222-8333-944455556666", "name": "From claude.ai",
-             "created_at": "2025-01-02T03:04:05.000000Z", "updated_at": "2025-01-02T03:05:05.000000Z",
-             "chat_messages": [
-                 {"uuid": "aaaaaaaa-1111-4222-8333-944455556666", "sender": "human", "text": "Bonjour ☕",
-                  "content": [{"type": "text", "text": "Bonjour ☕"}], "created_at": "2025-01-02T03:04:05Z",
-                  "attachments": [{"file_name": "notes.txt", "extracted_content": "attached words"}], "files": []},
-                 {"uuid": "bbbbbbbb-1111-4222-8333-944455556666", "sender": "assistant", "text": "Salut !",
-                  "content": [{"type": "text", "text": "Salut !"}], "created_at": "2025-01-02T03:04:09Z",
-                  "attachments": [], "files": []}]}]
+    data = [
+        {
+            "uuid": "5f0c3d7e-1111-4222-8333-944455556666",
+            "name": "From claude.ai",
+            "created_at": "2025-01-02T03:04:05.000000Z",
+            "updated_at": "2025-01-02T03:05:05.000000Z",
+            "chat_messages": [
+                {
+                    "uuid": "aaaaaaaa-1111-4222-8333-944455556666",
+                    "sender": "human",
+                    "text": "Bonjour ☕",
+                    "content": [{"type": "text", "text": "Bonjour ☕"}],
+                    "created_at": "2025-01-02T03:04:05Z",
+                    "attachments": [{"file_name": "notes.txt", "extracted_content": "attached words"}],
+                    "files": [],
+                },
+                {
+                    "uuid": "bbbbbbbb-1111-4222-8333-944455556666",
+                    "sender": "assistant",
+                    "text": "Salut !",
+                    "content": [{"type": "text", "text": "Salut !"}],
+                    "created_at": "2025-01-02T03:04:09Z",
+                    "attachments": [],
+                    "files": [],
+                },
+            ],
+        }
+    ]
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("conversations.json", json.dumps(data))
@@ -122,16 +158,23 @@ def test_import_bad_file_fails_clearly(db_path, capsys, tmp_path):
     assert code == 1 and "failed" in err and "Traceback" not in err
 
 
-def test_export_shows_a_reply_left_streaming_by_a_dead_app_as_interrupted(history, db_path, capsys, monkeypatch):
+def test_export_shows_a_reply_left_streaming_by_a_dead_app_as_interrupted(
+    history, db_path, capsys, monkeypatch
+):
     """After a crash nobody opened the app again: the export still says how the reply ended, and a
     reply another live app is streaming right now (written within the threshold) is left alone."""
     from claude_textual.core.model import Status
 
     conversation = history.create_conversation("crash", "claude-test")
     history.add_message(conversation.id, user_text_message("q"))
-    reply = history.add_message(conversation.id, Message(role="assistant", content=[], status=Status.STREAMING))
-    history.save_reply(reply, {"content": [{"type": "text", "text": "half"}], "model": "claude-test"},
-                       status=Status.STREAMING)
+    reply = history.add_message(
+        conversation.id, Message(role="assistant", content=[], status=Status.STREAMING)
+    )
+    history.save_reply(
+        reply,
+        {"content": [{"type": "text", "text": "half"}], "model": "claude-test"},
+        status=Status.STREAMING,
+    )
     code, out, _ = run(capsys, "export", "--last", "--db", str(db_path))
     assert code == 0 and json.loads(out)["messages"][1]["status"] == "streaming"  # fresh: maybe alive
     monkeypatch.setenv("CLAUDE_TEXTUAL_STALE_SECONDS", "0")

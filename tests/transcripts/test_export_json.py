@@ -47,7 +47,7 @@ async def test_export_last_json_has_every_field(stored, history, db_path, capsys
 
     messages = history.load_messages(stored.id)
     assert len(data["messages"]) == len(messages) == 2
-    for exported, message in zip(data["messages"], messages):
+    for exported, message in zip(data["messages"], messages, strict=False):
         assert {"role", "content", "stop_reason", "status", "model", "created_at", "usage"} <= set(exported)
         assert exported["role"] == message.role
         assert exported["content"] == message.content  # every block exactly as stored
@@ -85,8 +85,12 @@ async def test_export_picks_the_named_conversation(stored, history, db_path, cap
 def test_export_of_hostile_text_is_inert_but_exact(history, db_path, capsys):
     conversation = history.create_conversation(f"title {HOSTILE}", "m")
     history.add_message(conversation.id, user_text_message(HOSTILE))
-    history.add_message(conversation.id, Message(
-        role="assistant", content=[{"type": "text", "text": HOSTILE}], status=Status.ERROR, error=HOSTILE))
+    history.add_message(
+        conversation.id,
+        Message(
+            role="assistant", content=[{"type": "text", "text": HOSTILE}], status=Status.ERROR, error=HOSTILE
+        ),
+    )
     code, out, _ = export(capsys, "--last", "--db", str(db_path))
     assert code == 0
     raw = RAW_UNSAFE.search(out.replace("\n", ""))

@@ -63,8 +63,9 @@ async def test_web_search_reply_page(api, history):
     assert source.startswith("<!DOCTYPE html>") and len(page.tags("style")) == 1
     text = page.all_text
     assert "Weather in SF" in text and "Claude (claude-sonnet-4-20250514)" in text and "You" in text
-    summaries = [s for s in text.split("\n")
-                 if s.startswith(("Thinking", "Server tool call", "Web search results"))]
+    summaries = [
+        s for s in text.split("\n") if s.startswith(("Thinking", "Server tool call", "Web search results"))
+    ]
     assert "Thinking" in summaries and summaries.count("Web search results (10)") == 2
     assert len(page.tags("details")) == 5  # thinking, 2 calls, 2 result lists
     # the cited reply rendered as Markdown (a list), with markers linking to numbered sources
@@ -77,8 +78,11 @@ async def test_web_search_reply_page(api, history):
     cited = "https://www.accuweather.com/en/us/san-francisco/94103/september-weather/347629"
     assert any(a.get("href") == cited for a in page.tags("a"))
     assert "Er8ECkYIBxgCKk" not in source  # no signature or encrypted content
-    assert re.search(r"in 22,397 · out 637 · cache read 0 · cache write 0 · 2 web searches · "
-                     r"(\d+ ms|\d+\.\d s) \(first token ", text)
+    assert re.search(
+        r"in 22,397 · out 637 · cache read 0 · cache write 0 · 2 web searches · "
+        r"(\d+ ms|\d+\.\d s) \(first token ",
+        text,
+    )
     assert "Input tokens22,397" in text.replace("\n", "") and "Web searches2" in text
 
 
@@ -88,10 +92,16 @@ def test_every_block_type_page(history):
     page = Page(source)
     assert_safe(page, source)
     text = page.all_text
-    for summary in ("System prompt", "Thinking", "Tool call: get_weather toolu_1",
-                    "Result of get_weather toolu_1",
-                    "Result of get_weather toolu_1 — error", "Server tool call: web_fetch srvtoolu_f",
-                    "Result of web_fetch web_fetch_tool_result", "Block future_block"):
+    for summary in (
+        "System prompt",
+        "Thinking",
+        "Tool call: get_weather toolu_1",
+        "Result of get_weather toolu_1",
+        "Result of get_weather toolu_1 — error",
+        "Server tool call: web_fetch srvtoolu_f",
+        "Result of web_fetch web_fetch_tool_result",
+        "Block future_block",
+    ):
         assert summary in text, summary
     assert "Thinking redacted by the API (90 characters of encrypted data)." in text
     assert "Web search failed: max_uses_exceeded" in text
@@ -142,15 +152,39 @@ def test_attribute_breakout_is_escaped(history):
     from claude_textual.core.model import Message
 
     evil = 'https://x.example/" onmouseover="alert(1)" x="'
-    history.add_message(conversation.id, Message(role="assistant", content=[
-        {"type": "text", "text": "cited", "citations": [{"type": "web_search_result_location", "url": evil,
-                                                         "title": "t\"'><script>", "cited_text": "q"}]},
-        {"type": "web_search_tool_result", "tool_use_id": "s", "content": [
-            {"type": "web_search_result", "url": evil, "title": "<script>x</script>"},
-            {"type": "web_search_result", "url": "  javascript:alert(1)", "title": "js"},
-            {"type": "web_search_result", "url": "data:text/html,<script>alert(1)</script>", "title": "data"},
-        ]},
-    ]))
+    history.add_message(
+        conversation.id,
+        Message(
+            role="assistant",
+            content=[
+                {
+                    "type": "text",
+                    "text": "cited",
+                    "citations": [
+                        {
+                            "type": "web_search_result_location",
+                            "url": evil,
+                            "title": "t\"'><script>",
+                            "cited_text": "q",
+                        }
+                    ],
+                },
+                {
+                    "type": "web_search_tool_result",
+                    "tool_use_id": "s",
+                    "content": [
+                        {"type": "web_search_result", "url": evil, "title": "<script>x</script>"},
+                        {"type": "web_search_result", "url": "  javascript:alert(1)", "title": "js"},
+                        {
+                            "type": "web_search_result",
+                            "url": "data:text/html,<script>alert(1)</script>",
+                            "title": "data",
+                        },
+                    ],
+                },
+            ],
+        ),
+    )
     source = to_html(*load(history, conversation))
     page = Page(source)
     assert_safe(page, source)

@@ -70,7 +70,7 @@ async def test_list_of_exports_and_second_import_skipped(api, history, fresh, tm
     assert all_conversations(fresh) == 2
     second = import_path(fresh, path)
     assert second.imported == [] and second.skipped == ids and second.ok
-    assert "0 imported, 2 already present" == second.summary()
+    assert second.summary() == "0 imported, 2 already present"
     assert all_conversations(fresh) == 2
     assert sum(len(fresh.load_messages(i)) for i in ids) == 2 + 6  # no duplicated messages either
     for i in ids:
@@ -94,55 +94,126 @@ def claude_ai_export() -> list[dict]:
     """Two conversations in the claude.ai data export's format (conversations.json)."""
     return [
         {
-            "uuid": UUID_A, "name": "Résumé help ✍️", "summary": "",
-            "created_at": "2025-03-01T10:00:00.123456Z", "updated_at": "2025-03-01T10:05:00Z",
+            "uuid": UUID_A,
+            "name": "Résumé help ✍️",
+            "summary": "",
+            "created_at": "2025-03-01T10:00:00.123456Z",
+            "updated_at": "2025-03-01T10:05:00Z",
             "account": {"uuid": "acct"},
             "chat_messages": [
-                {"uuid": "a0000000-0000-4000-8000-000000000001", "sender": "human",
-                 "text": "Please improve my CV — 日本語 too", "content": [
-                     {"type": "text", "text": "Please improve my CV — 日本語 too",
-                      "start_timestamp": "2025-03-01T10:00:01Z", "stop_timestamp": "2025-03-01T10:00:01Z",
-                      "citations": []}],
-                 "created_at": "2025-03-01T10:00:01Z", "updated_at": "2025-03-01T10:00:01Z",
-                 "attachments": [{"file_name": "cv.txt", "file_size": 24, "file_type": "text/plain",
-                                  "extracted_content": "Jane Doe\nEngineer 🚀"}],
-                 "files": [{"file_name": "photo.png"}]},
-                {"uuid": "a0000000-0000-4000-8000-000000000002", "sender": "assistant",
-                 "text": "Here is a better version.", "content": [
-                     {"type": "thinking", "thinking": "The CV needs a summary…",
-                      "summaries": [{"summary": "s"}],
-                      "cut_off": False, "start_timestamp": "2025-03-01T10:00:02Z"},
-                     {"type": "text", "text": "Here is a better version: **Jane Doe**, Ingénieure.",
-                      "citations": []},
-                 ],
-                 "created_at": "2025-03-01T10:00:05.5Z", "updated_at": "2025-03-01T10:00:06Z",
-                 "attachments": [], "files": []},
+                {
+                    "uuid": "a0000000-0000-4000-8000-000000000001",
+                    "sender": "human",
+                    "text": "Please improve my CV — 日本語 too",
+                    "content": [
+                        {
+                            "type": "text",
+                            "text": "Please improve my CV — 日本語 too",
+                            "start_timestamp": "2025-03-01T10:00:01Z",
+                            "stop_timestamp": "2025-03-01T10:00:01Z",
+                            "citations": [],
+                        }
+                    ],
+                    "created_at": "2025-03-01T10:00:01Z",
+                    "updated_at": "2025-03-01T10:00:01Z",
+                    "attachments": [
+                        {
+                            "file_name": "cv.txt",
+                            "file_size": 24,
+                            "file_type": "text/plain",
+                            "extracted_content": "Jane Doe\nEngineer 🚀",
+                        }
+                    ],
+                    "files": [{"file_name": "photo.png"}],
+                },
+                {
+                    "uuid": "a0000000-0000-4000-8000-000000000002",
+                    "sender": "assistant",
+                    "text": "Here is a better version.",
+                    "content": [
+                        {
+                            "type": "thinking",
+                            "thinking": "The CV needs a summary…",
+                            "summaries": [{"summary": "s"}],
+                            "cut_off": False,
+                            "start_timestamp": "2025-03-01T10:00:02Z",
+                        },
+                        {
+                            "type": "text",
+                            "text": "Here is a better version: **Jane Doe**, Ingénieure.",
+                            "citations": [],
+                        },
+                    ],
+                    "created_at": "2025-03-01T10:00:05.5Z",
+                    "updated_at": "2025-03-01T10:00:06Z",
+                    "attachments": [],
+                    "files": [],
+                },
             ],
         },
         {
-            "uuid": UUID_B, "name": "",
-            "created_at": "2025-03-02T08:00:00Z", "updated_at": "2025-03-02T08:01:00Z",
+            "uuid": UUID_B,
+            "name": "",
+            "created_at": "2025-03-02T08:00:00Z",
+            "updated_at": "2025-03-02T08:01:00Z",
             "chat_messages": [
-                {"uuid": "b0000000-0000-4000-8000-000000000001", "sender": "human",
-                 "text": "What's the weather in Zürich?\nThanks", "content": [],
-                 "created_at": "2025-03-02T08:00:00Z", "updated_at": "2025-03-02T08:00:00Z",
-                 "attachments": [], "files": []},
-                {"uuid": "b0000000-0000-4000-8000-000000000002", "sender": "assistant", "text": "",
-                 "content": [
-                    {"type": "tool_use", "name": "web_search", "input": {"query": "Zürich weather"}},
-                    {"type": "tool_result", "name": "web_search", "content": [
-                        {"type": "knowledge", "title": "Zürich", "url": "https://weather.example/zurich"}],
-                     "is_error": False},
-                    {"type": "text", "text": "It is 12 °C.", "citations": [
-                        {"uuid": "c1", "start_index": 0, "end_index": 11,
-                         "details": {"type": "web_search_citation",
-                                     "url": "https://weather.example/zurich"}}]},
-                    {"type": "token_budget", "remaining": 5},
-                ], "created_at": "2025-03-02T08:00:30Z", "updated_at": "2025-03-02T08:00:31Z"},
+                {
+                    "uuid": "b0000000-0000-4000-8000-000000000001",
+                    "sender": "human",
+                    "text": "What's the weather in Zürich?\nThanks",
+                    "content": [],
+                    "created_at": "2025-03-02T08:00:00Z",
+                    "updated_at": "2025-03-02T08:00:00Z",
+                    "attachments": [],
+                    "files": [],
+                },
+                {
+                    "uuid": "b0000000-0000-4000-8000-000000000002",
+                    "sender": "assistant",
+                    "text": "",
+                    "content": [
+                        {"type": "tool_use", "name": "web_search", "input": {"query": "Zürich weather"}},
+                        {
+                            "type": "tool_result",
+                            "name": "web_search",
+                            "content": [
+                                {
+                                    "type": "knowledge",
+                                    "title": "Zürich",
+                                    "url": "https://weather.example/zurich",
+                                }
+                            ],
+                            "is_error": False,
+                        },
+                        {
+                            "type": "text",
+                            "text": "It is 12 °C.",
+                            "citations": [
+                                {
+                                    "uuid": "c1",
+                                    "start_index": 0,
+                                    "end_index": 11,
+                                    "details": {
+                                        "type": "web_search_citation",
+                                        "url": "https://weather.example/zurich",
+                                    },
+                                }
+                            ],
+                        },
+                        {"type": "token_budget", "remaining": 5},
+                    ],
+                    "created_at": "2025-03-02T08:00:30Z",
+                    "updated_at": "2025-03-02T08:00:31Z",
+                },
             ],
         },
-        {"uuid": "c0000000-0000-4000-8000-000000000000", "name": "Never used",
-         "created_at": "2025-03-03T08:00:00Z", "updated_at": "2025-03-03T08:00:00Z", "chat_messages": []},
+        {
+            "uuid": "c0000000-0000-4000-8000-000000000000",
+            "name": "Never used",
+            "created_at": "2025-03-03T08:00:00Z",
+            "updated_at": "2025-03-03T08:00:00Z",
+            "chat_messages": [],
+        },
     ]
 
 
@@ -217,14 +288,17 @@ def test_claude_ai_zip(history, fresh, tmp_path):
 
 
 # malformed input ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("content", "reason"), [
-    (b"this is not json {", "not valid JSON: Expecting value at line 1, column 1"),
-    (b"", "the file is empty"),
-    (b"\xff\xfe\x00garbage", "not UTF-8 text"),
-    (b"[]", "the file holds no conversations (an empty list)"),
-    (b"42", "not a conversation export: expected a JSON object or a list of them"),
-    (b'{"foo": 1}', "not a conversation: expected our JSON export (id, messages) or a claude.ai"),
-])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"this is not json {", "not valid JSON: Expecting value at line 1, column 1"),
+        (b"", "the file is empty"),
+        (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+        (b"[]", "the file holds no conversations (an empty list)"),
+        (b"42", "not a conversation export: expected a JSON object or a list of them"),
+        (b'{"foo": 1}', "not a conversation: expected our JSON export (id, messages) or a claude.ai"),
+    ],
+)
 def test_malformed_file_fails_clearly(history, tmp_path, content, reason):
     path = tmp_path / "bad.json"
     path.write_bytes(content)
@@ -252,19 +326,30 @@ def test_unreadable_paths_fail_clearly(history, tmp_path):
 
 
 def test_bad_conversations_fail_alone_and_leave_nothing(history, tmp_path):
-    good = {"id": "good", "title": "Good", "model": "m", "created_at": "2025-01-01T00:00:00Z",
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}
-    half_bad = {"id": "halfbad", "title": "Half", "messages": [
-        {"id": "x1", "role": "user", "content": [{"type": "text", "text": "fine"}]},
-        {"id": "x2", "role": "assistant", "content": "ok", "status": "exploded"},
-    ]}
+    good = {
+        "id": "good",
+        "title": "Good",
+        "model": "m",
+        "created_at": "2025-01-01T00:00:00Z",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+    }
+    half_bad = {
+        "id": "halfbad",
+        "title": "Half",
+        "messages": [
+            {"id": "x1", "role": "user", "content": [{"type": "text", "text": "fine"}]},
+            {"id": "x2", "role": "assistant", "content": "ok", "status": "exploded"},
+        ],
+    }
     items = [
         good,
         half_bad,
         {"id": "badtime", "messages": [], "created_at": "yesterday"},
         {"id": "badblocks", "messages": [{"role": "user", "content": [{"text": "no type"}]}]},
-        {"id": "badusage", "messages": [{"role": "assistant", "content": [],
-                                         "usage": {"duration_ms": "slow"}}]},
+        {
+            "id": "badusage",
+            "messages": [{"role": "assistant", "content": [], "usage": {"duration_ms": "slow"}}],
+        },
         {"id": "", "messages": []},
         {"uuid": UUID_A, "chat_messages": [{"sender": "robot", "text": "beep"}]},
         {"chat_messages": []},
@@ -278,13 +363,16 @@ def test_bad_conversations_fail_alone_and_leave_nothing(history, tmp_path):
     assert len(reasons) == len(items) - 1
     assert reasons["mixed.json #2 'Half' (halfbad)"] == "message 2: unknown status 'exploded'"
     assert reasons["mixed.json #3 (badtime)"] == (
-        "the conversation's 'created_at' is not an ISO 8601 timestamp: 'yesterday'")
+        "the conversation's 'created_at' is not an ISO 8601 timestamp: 'yesterday'"
+    )
     assert reasons["mixed.json #4 (badblocks)"] == (
-        "message 1: block 0 is not a content block (an object with a 'type')")
+        "message 1: block 0 is not a content block (an object with a 'type')"
+    )
     assert reasons["mixed.json #5 (badusage)"] == "message 1: 'duration_ms' should be a whole number"
     assert reasons["mixed.json #6"] == "conversation: 'id' is empty"
     assert reasons[f"mixed.json #7 ({UUID_A})"] == (
-        "message 1: unknown sender 'robot' (expected 'human' or 'assistant')")
+        "message 1: unknown sender 'robot' (expected 'human' or 'assistant')"
+    )
     assert reasons["mixed.json #8"] == "the conversation has no 'uuid'"
     assert reasons["mixed.json #9"].startswith("not a conversation")
     assert all_conversations(history) == 1 and history.get_conversation("halfbad") is None
@@ -295,10 +383,14 @@ def test_a_store_failure_rolls_the_conversation_back(history, tmp_path):
     """A message id already used elsewhere makes the insert fail: reported, nothing half-written."""
     existing = history.create_conversation("e", "m")
     taken = history.add_message(existing.id, Message(role="user", content=[{"type": "text", "text": "x"}])).id
-    clash = {"id": "clash", "title": "Clash", "messages": [
-        {"id": "fresh1", "role": "user", "content": [{"type": "text", "text": "a"}]},
-        {"id": taken, "role": "assistant", "content": [{"type": "text", "text": "b"}]},
-    ]}
+    clash = {
+        "id": "clash",
+        "title": "Clash",
+        "messages": [
+            {"id": "fresh1", "role": "user", "content": [{"type": "text", "text": "a"}]},
+            {"id": taken, "role": "assistant", "content": [{"type": "text", "text": "b"}]},
+        ],
+    }
     path = tmp_path / "clash.json"
     path.write_text(json.dumps(clash), encoding="utf-8")
     report = import_path(history, path)

@@ -44,14 +44,19 @@ async def test_web_search_reply(api, history):
     assert "today (September 16) shows a high of 76°F and low of 59°F[1] for San Francisco." in md
     assert "around 70 degrees[2], so today's forecast" in md
     sources = md.split("**Sources**", 1)[1]
-    first = ("1. [San Francisco, CA Monthly Weather | AccuWeather](https://www.accuweather.com/en/us/"
-             "san-francisco/94103/september-weather/347629)")
+    first = (
+        "1. [San Francisco, CA Monthly Weather | AccuWeather](https://www.accuweather.com/en/us/"
+        "san-francisco/94103/september-weather/347629)"
+    )
     assert sources.index(first) < sources.index("2. [Here’s when S.F.")
     assert "   > Average mid-September highs in San Francisco are around 70 degrees." in sources
     assert "encrypted" not in md.lower() and "Er8ECkYIBxgCKk" not in md  # no opaque data
     # usage per reply and totals
-    assert re.search(r"\n_in 22,397 · out 637 · cache read 0 · cache write 0 · 2 web searches · "
-                     r"(\d+ ms|\d+\.\d s) \(first token ", md)
+    assert re.search(
+        r"\n_in 22,397 · out 637 · cache read 0 · cache write 0 · 2 web searches · "
+        r"(\d+ ms|\d+\.\d s) \(first token ",
+        md,
+    )
     totals = md.split("\n## Totals\n", 1)[1]
     assert "- Input tokens: 22,397" in totals and "- Output tokens: 637" in totals
     assert "- Web searches: 2" in totals and "- Messages: 2" in totals
@@ -92,9 +97,16 @@ def test_every_block_type(history):
     assert "_in 100 · out 50 · cache read 1,000 · cache write 20 · 1.5 s (first token 200 ms) · " in md
     assert "_in 200 · out 60 · cache read 0 · cache write 0 · 1 web search · 2.5 s" in md
     totals = md.split("\n## Totals\n", 1)[1]
-    for line in ("- Messages: 6", "- Replies with usage: 3", "- Input tokens: 310", "- Output tokens: 110",
-                 "- Cache read tokens: 1,000", "- Cache write tokens: 20", "- Web searches: 1",
-                 "- Time waiting for replies: 4.3 s"):
+    for line in (
+        "- Messages: 6",
+        "- Replies with usage: 3",
+        "- Input tokens: 310",
+        "- Output tokens: 110",
+        "- Cache read tokens: 1,000",
+        "- Cache write tokens: 20",
+        "- Web searches: 1",
+        "- Time waiting for replies: 4.3 s",
+    ):
         assert line in totals
 
 
@@ -117,11 +129,20 @@ def test_citation_marker_never_becomes_a_link(history):
     from claude_textual.core.model import Message
 
     conversation = history.create_conversation("t", "m")
-    history.add_message(conversation.id, Message(role="assistant", content=[
-        {"type": "text", "text": "See this", "citations": [{"url": "https://a.example/", "title": "A",
-                                                            "cited_text": "q"}]},
-        {"type": "text", "text": "(https://b.example/) now.\n"},
-    ]))
+    history.add_message(
+        conversation.id,
+        Message(
+            role="assistant",
+            content=[
+                {
+                    "type": "text",
+                    "text": "See this",
+                    "citations": [{"url": "https://a.example/", "title": "A", "cited_text": "q"}],
+                },
+                {"type": "text", "text": "(https://b.example/) now.\n"},
+            ],
+        ),
+    )
     md = to_markdown(*load(history, conversation))
     assert "See this\\[1](https://b.example/) now." in md
     inline = MarkdownIt("commonmark").parseInline("See this\\[1](https://b.example/)")[0]

@@ -33,8 +33,12 @@ def conversation() -> Conversation:
 
 def test_odd_blocks_render():
     messages = [
-        Message(role="assistant", content=ODD, status=Status.STREAMING,
-                usage=Usage(raw={"server_tool_use": "odd"})),
+        Message(
+            role="assistant",
+            content=ODD,
+            status=Status.STREAMING,
+            usage=Usage(raw={"server_tool_use": "odd"}),
+        ),
         Message(role="", content=[]),
         Message(role="user", content=[]),
     ]
@@ -47,19 +51,45 @@ def test_odd_blocks_render():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: (st.lists(children, max_size=3)
-                      | st.dictionaries(st.text(max_size=8), children, max_size=3)),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=10,
 )
-KINDS = ["text", "thinking", "redacted_thinking", "tool_use", "server_tool_use", "tool_result",
-         "web_search_tool_result", "web_fetch_tool_result", "mystery"]
-FIELDS = ["text", "citations", "thinking", "data", "id", "name", "input", "tool_use_id", "content",
-          "is_error", "url", "title", "cited_text"]
+KINDS = [
+    "text",
+    "thinking",
+    "redacted_thinking",
+    "tool_use",
+    "server_tool_use",
+    "tool_result",
+    "web_search_tool_result",
+    "web_fetch_tool_result",
+    "mystery",
+]
+FIELDS = [
+    "text",
+    "citations",
+    "thinking",
+    "data",
+    "id",
+    "name",
+    "input",
+    "tool_use_id",
+    "content",
+    "is_error",
+    "url",
+    "title",
+    "cited_text",
+]
 blocks = st.builds(
     lambda kind, fields: {"type": kind, **fields},
     st.sampled_from(KINDS),
-    st.dictionaries(st.sampled_from(FIELDS), json_values | st.just("<script>alert(1)</script>")
-                    | st.just("javascript:alert(1)"), max_size=5),
+    st.dictionaries(
+        st.sampled_from(FIELDS),
+        json_values | st.just("<script>alert(1)</script>") | st.just("javascript:alert(1)"),
+        max_size=5,
+    ),
 )
 
 

@@ -24,7 +24,7 @@ def shown(view) -> list[str]:
 
 async def stream(pilot, view, text: str, step: int = 997) -> None:
     for at in range(0, len(text), step):
-        view.feed("text_delta", text[at:at + step])
+        view.feed("text_delta", text[at : at + step])
         if at % (step * 20) == 0:
             await pilot.pause(0.07)
     await view.settle({"type": "text", "text": text})

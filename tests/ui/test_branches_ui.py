@@ -10,8 +10,18 @@ from claude_textual.store.history import History
 from claude_textual.ui.widgets.message import UserMessage
 from claude_textual.ui.widgets.message_pane import MessagePane
 from claude_textual.ui.widgets.prompt import EDITING, PromptBox
-from tests.ui.uihelpers import NotificationLog, assistants, idle, plain, ready, run, send_and_wait, streamed, users, \
-    wait_for
+from tests.ui.uihelpers import (
+    NotificationLog,
+    assistants,
+    idle,
+    plain,
+    ready,
+    run,
+    send_and_wait,
+    streamed,
+    users,
+    wait_for,
+)
 
 
 def answer(text: str):
@@ -61,7 +71,9 @@ async def test_edit_a_prompt_makes_a_branch_and_esc_restores_the_draft(api, make
         await pilot.press("end", *" (edited)")
         api.then(answer("a1 to the edit"))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: len(api.requests) == 3 and idle(app) and assistants(app), what="the answer")
+        await wait_for(
+            pilot, lambda: len(api.requests) == 3 and idle(app) and assistants(app), what="the answer"
+        )
         assert sent(api.requests[2]) == ["q1 (edited)"]
         assert shown(app) == ["q1 (edited)", "a1 to the edit"]
         assert prompt.text == "a draft" and prompt.editing is None, "the draft is back"
@@ -88,20 +100,26 @@ async def test_edit_needs_a_prompt(api, make_app):
         assert pilot.app.screen.query_one(PromptBox).editing is None
 
 
-async def test_retry_an_earlier_reply_then_switch_back_and_the_choice_is_remembered(api, make_app, db_path, capsys):
+async def test_retry_an_earlier_reply_then_switch_back_and_the_choice_is_remembered(
+    api, make_app, db_path, capsys
+):
     async with run(make_app()) as pilot:
         app = pilot.app
         await two_turns(pilot, api)
         await select(pilot, "a1")
         api.then(answer("a1, regenerated"))
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: shown(app) == ["q1", "a1, regenerated"] and idle(app), what="the new branch")
+        await wait_for(
+            pilot, lambda: shown(app) == ["q1", "a1, regenerated"] and idle(app), what="the new branch"
+        )
         assert sent(api.requests[2]) == ["q1"]
         assert assistants(app)[0].branch == (2, 2)
 
         await select(pilot, "a1, regenerated")
         await pilot.press("left_square_bracket")
-        await wait_for(pilot, lambda: shown(app) == ["q1", "a1", "q2", "a2"], what="the old branch, to its end")
+        await wait_for(
+            pilot, lambda: shown(app) == ["q1", "a1", "q2", "a2"], what="the old branch, to its end"
+        )
         assert [a.branch for a in assistants(app)] == [(1, 2), None]
         api.then(answer("a3"))
         await send_and_wait(pilot, "q3")
@@ -112,7 +130,9 @@ async def test_retry_an_earlier_reply_then_switch_back_and_the_choice_is_remembe
     assert all(t in markdown for t in ("q1", "a1", "q2", "a2", "q3")) and "regenerated" not in markdown
 
     async with run(make_app(resume="last")) as pilot:  # reopened: the same branch
-        await wait_for(pilot, lambda: shown(pilot.app) == ["q1", "a1", "q2", "a2", "q3", "a3"], what="the branch")
+        await wait_for(
+            pilot, lambda: shown(pilot.app) == ["q1", "a1", "q2", "a2", "q3", "a3"], what="the branch"
+        )
 
 
 async def test_a_search_hit_on_another_branch_switches_to_it(api, make_app, db_path):
@@ -124,7 +144,9 @@ async def test_a_search_hit_on_another_branch_switches_to_it(api, make_app, db_p
         app.screen.query_one(PromptBox).text = "zebra"  # replaces q2 (and a2) on the branch shown
         api.then(answer("stripes"))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: shown(app) == ["q1", "a1", "zebra", "stripes"] and idle(app), what="the edit")
+        await wait_for(
+            pilot, lambda: shown(app) == ["q1", "a1", "zebra", "stripes"] and idle(app), what="the edit"
+        )
 
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: isinstance(app.screen.focused, Input), what="search box")
@@ -133,7 +155,11 @@ async def test_a_search_hit_on_another_branch_switches_to_it(api, make_app, db_p
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: shown(app) == ["q1", "a1", "q2", "a2"], what="the hit's branch")
         selected = app.screen.query_one(MessagePane).selected
-        assert isinstance(selected, UserMessage) and selected.message.text() == "q2" and selected.branch == (1, 2)
+        assert (
+            isinstance(selected, UserMessage)
+            and selected.message.text() == "q2"
+            and selected.branch == (1, 2)
+        )
     history = History(db_path)
     try:
         [conversation] = history.list_conversations()

@@ -67,7 +67,8 @@ async def test_send_and_stream_a_recorded_reply(api, make_app, db_path):
 
     [messages] = stored(db_path).values()
     assert [(m.role, m.status) for m in messages] == [
-        ("user", Status.COMPLETE), ("assistant", Status.COMPLETE),
+        ("user", Status.COMPLETE),
+        ("assistant", Status.COMPLETE),
     ]
     assert messages[0].text() == "hello"
     assert messages[1].text() == text["text"]
@@ -88,8 +89,16 @@ async def test_reply_is_visible_while_it_streams(api, make_app):
         samples = []  # (thinking shown, panel title, expanded, text shown, status bar state, footer)
         while reply.streaming:
             text_views = reply.query(TextView)
-            samples.append((len(panel_body(view)), str(view.title), not view.collapsed,
-                            len(text_views.first().source) if text_views else 0, status.state, footer(reply)))
+            samples.append(
+                (
+                    len(panel_body(view)),
+                    str(view.title),
+                    not view.collapsed,
+                    len(text_views.first().source) if text_views else 0,
+                    status.state,
+                    footer(reply),
+                )
+            )
             await pilot.pause(0.04)
         full_thinking, full_text = len("".join(thinking_parts)), len("".join(text_parts))
         live_thinking = [s[0] for s in samples if s[1] == "Thinking…" and s[2] and 0 < s[0] < full_thinking]
@@ -152,8 +161,11 @@ async def test_escape_stops_the_reply_and_keeps_it(api, make_app, db_path):
         await ready(pilot)
         await send(pilot, "long one")
         reply = (await wait_for(pilot, lambda: assistants(app), what="the reply opens"))[0]
-        await wait_for(pilot, lambda: reply.query(TextView) and len(reply.query_one(TextView).source) > 20,
-                       what="some text")
+        await wait_for(
+            pilot,
+            lambda: reply.query(TextView) and len(reply.query_one(TextView).source) > 20,
+            what="some text",
+        )
         await pilot.press("escape")
         await wait_for(pilot, lambda: not reply.streaming and idle(app), what="the stop")
 
@@ -172,8 +184,10 @@ async def test_escape_stops_the_reply_and_keeps_it(api, make_app, db_path):
 
     [messages] = stored(db_path).values()
     assert [(m.role, m.status) for m in messages] == [
-        ("user", Status.COMPLETE), ("assistant", Status.INTERRUPTED),
-        ("user", Status.COMPLETE), ("assistant", Status.COMPLETE),
+        ("user", Status.COMPLETE),
+        ("assistant", Status.INTERRUPTED),
+        ("user", Status.COMPLETE),
+        ("assistant", Status.COMPLETE),
     ]
     partial = messages[1].text()
     assert partial == shown
@@ -205,8 +219,10 @@ async def test_escape_before_the_first_token(api, make_app, db_path):
     [messages] = stored(db_path).values()
     answer = fixture_blocks("docs_basic_text.sse")[0]["text"]
     assert [(m.role, m.status, m.text()) for m in messages] == [
-        ("user", Status.COMPLETE, "wait"), ("assistant", Status.INTERRUPTED, ""),
-        ("user", Status.COMPLETE, "and now?"), ("assistant", Status.COMPLETE, answer),
+        ("user", Status.COMPLETE, "wait"),
+        ("assistant", Status.INTERRUPTED, ""),
+        ("user", Status.COMPLETE, "and now?"),
+        ("assistant", Status.COMPLETE, answer),
     ]
     # the empty reply is not sent back: the API sees the two prompts as one user turn
     assert [t["role"] for t in api.requests[1].body["messages"]] == ["user"]

@@ -108,7 +108,10 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         assert len(history.list_conversations()) == 2
         assert [m.text() for m in history.load_messages(conv_a)] == ["first question", TEXT_A]
         assert [m.text() for m in history.load_messages(conv_b)] == [
-            "second question", TEXT_B, "more", TEXT_A,
+            "second question",
+            TEXT_B,
+            "more",
+            TEXT_A,
         ]
     finally:
         history.close()
@@ -129,7 +132,9 @@ async def test_initial_prompt_then_resume_last(api, make_app, db_path):
     app = make_app(resume="last")
     async with run(app) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.screen.session.conversation_id is not None, what="the resumed conversation")
+        await wait_for(
+            pilot, lambda: app.screen.session.conversation_id is not None, what="the resumed conversation"
+        )
         listing = app.screen.query_one(ConversationList)
         await wait_for(pilot, lambda: listing.option_count == 1, what="the list")
         assert app.screen.session.conversation_id == first_id

@@ -25,7 +25,12 @@ async def test_delta_batcher_merges_pieces_in_order_and_sends_the_last_with_the_
     assert [p.event.text for p in posted] == ["abc", "{"]  # type: ignore[attr-defined]
     stop = ReplyEvent(message, BlockStopped(1, {"type": "text", "text": "x"}))
     batcher.add(stop)
-    assert [type(p.event).__name__ for p in posted] == ["BlockDelta", "BlockDelta", "BlockDelta", "BlockStopped"]  # type: ignore[attr-defined]
+    assert [type(p.event).__name__ for p in posted] == [
+        "BlockDelta",
+        "BlockDelta",
+        "BlockDelta",
+        "BlockStopped",
+    ]  # type: ignore[attr-defined]
     assert posted[2].event.text == "x" and posted[3] is stop  # type: ignore[attr-defined]
 
 

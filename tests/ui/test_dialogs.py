@@ -20,13 +20,16 @@ async def answer(screen, *keys: str):
     return app.results
 
 
-@pytest.mark.parametrize(("keys", "expected"), [
-    (("y",), True),
-    (("enter",), True),
-    (("n",), False),
-    (("escape",), False),
-    (("tab", "enter"), False),  # Enter on the focused Cancel button
-])
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (("y",), True),
+        (("enter",), True),
+        (("n",), False),
+        (("escape",), False),
+        (("tab", "enter"), False),  # Enter on the focused Cancel button
+    ],
+)
 async def test_confirm_keys(keys, expected):
     assert await answer(ConfirmScreen("Delete “x”?"), *keys) == [expected]
 
@@ -97,13 +100,16 @@ async def test_prompt_buttons():
 CHOICES = ["python · 3 lines · print('a')", "bash · 1 lines · [bold]ls[/bold] \x1b[2J", "text · 2 lines · x"]
 
 
-@pytest.mark.parametrize(("keys", "expected"), [
-    (("enter",), 0),
-    (("down", "down", "enter"), 2),
-    (("2",), 1),
-    (("9",), None),  # no ninth choice: ignored, then Esc
-    (("escape",), None),
-])
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (("enter",), 0),
+        (("down", "down", "enter"), 2),
+        (("2",), 1),
+        (("9",), None),  # no ninth choice: ignored, then Esc
+        (("escape",), None),
+    ],
+)
 async def test_choice_keys(keys, expected):
     extra = ("escape",) if keys == ("9",) else ()
     assert await answer(ChoiceScreen("Copy which code block?", CHOICES), *keys, *extra) == [expected]

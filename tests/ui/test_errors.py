@@ -24,10 +24,21 @@ from tests.ui.uihelpers import (
 
 # case -> (the reply, words the user must see, the partial text kept)
 CASES = {
-    "401": (lambda: Reply.error(401, "authentication_error", "invalid x-api-key"),
-            ["ANTHROPIC_API_KEY", "401"], ""),
-    "429": (lambda: Reply.error(429, "rate_limit_error", "Number of request tokens has exceeded your limit",
-                                **{"retry-after": "7"}), ["429", "retry after 7s"], ""),
+    "401": (
+        lambda: Reply.error(401, "authentication_error", "invalid x-api-key"),
+        ["ANTHROPIC_API_KEY", "401"],
+        "",
+    ),
+    "429": (
+        lambda: Reply.error(
+            429,
+            "rate_limit_error",
+            "Number of request tokens has exceeded your limit",
+            **{"retry-after": "7"},
+        ),
+        ["429", "retry after 7s"],
+        "",
+    ),
     "529": (lambda: Reply.error(529, "overloaded_error", "Overloaded"), ["529", "overloaded"], ""),
     "midstream": (lambda: fixture_reply("midstream_overloaded_error.sse"), ["overloaded_error"], "Hello"),
 }
@@ -73,8 +84,10 @@ async def test_api_error_is_shown_and_the_app_carries_on(api, make_app, db_path,
     finally:
         history.close()
     assert [(m.role, m.status) for m in messages] == [
-        ("user", Status.COMPLETE), ("assistant", Status.ERROR),
-        ("user", Status.COMPLETE), ("assistant", Status.COMPLETE),
+        ("user", Status.COMPLETE),
+        ("assistant", Status.ERROR),
+        ("user", Status.COMPLETE),
+        ("assistant", Status.COMPLETE),
     ]
     assert messages[0].text() == "hello"
     assert messages[1].error and all(word.lower() in messages[1].error.lower() for word in words)

@@ -28,9 +28,15 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv("SSH_TTY", "/dev/pts/9")  # no local clipboard tool is tried
     history = History(tmp_path / "h.db")
     conversation = history.create_conversation(TITLE, "claude-test")
-    history.add_message(conversation.id, Message(role="user", content=[{"type": "text", "text": f"Say {EVIL}"}]))
-    history.add_message(conversation.id, Message(role="assistant", model="claude-test",
-                                                 content=[{"type": "text", "text": f"Here: {EVIL} done"}]))
+    history.add_message(
+        conversation.id, Message(role="user", content=[{"type": "text", "text": f"Say {EVIL}"}])
+    )
+    history.add_message(
+        conversation.id,
+        Message(
+            role="assistant", model="claude-test", content=[{"type": "text", "text": f"Here: {EVIL} done"}]
+        ),
+    )
     yield history, conversation
     history.close()
 
@@ -172,7 +178,10 @@ async def test_copy_puts_the_text_on_the_clipboard(store):
         await wait_for(pilot, lambda: app.results, what="copied")
         assert json.loads(app.clipboard)["title"] == TITLE
         [status] = app.results
-        assert status == f"Copied {len(app.clipboard):,} characters (terminal clipboard, OSC 52) — the JSON transcript."
+        assert (
+            status
+            == f"Copied {len(app.clipboard):,} characters (terminal clipboard, OSC 52) — the JSON transcript."
+        )
 
 
 async def test_copy_button_and_cancel(store):
@@ -237,7 +246,10 @@ def test_copy_text_uses_a_local_tool_off_ssh(fake_wl_copy):
     app = FakeApp()
     text = "héllo 東京\nline two"
     env = {"WAYLAND_DISPLAY": "wayland-0"}
-    assert copy_text(app, text, env=env) == f"Copied {len(text)} characters (terminal clipboard, OSC 52 + wl-copy)"
+    assert (
+        copy_text(app, text, env=env)
+        == f"Copied {len(text)} characters (terminal clipboard, OSC 52 + wl-copy)"
+    )
     assert app.copied == [text] and fake_wl_copy.read_text() == text
 
 
@@ -257,7 +269,8 @@ def test_copy_text_survives_a_failing_tool(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(bin_dir))
     app = FakeApp()
     assert copy_text(app, "x" * 1234, env={"DISPLAY": ":0"}) == (
-        "Copied 1,234 characters (terminal clipboard, OSC 52)")
+        "Copied 1,234 characters (terminal clipboard, OSC 52)"
+    )
     assert clipboard.local_tools({"DISPLAY": ":0"})[0][0] == "xclip"
     assert clipboard.local_tools({}) == []  # no display: the X tools are not tried
     if sys.platform != "darwin":

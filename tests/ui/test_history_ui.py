@@ -6,10 +6,10 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from claude_textual.core.model import Message, user_text_message
+from claude_textual.session.chat import WINDOW
 from claude_textual.store.history import History
 from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
 from claude_textual.ui.widgets.message import UserMessage
-from claude_textual.session.chat import WINDOW
 from claude_textual.ui.widgets.message_pane import MessagePane
 from tests.ui.uihelpers import NotificationLog, ready, run, wait_for
 
@@ -23,8 +23,13 @@ def fill(db_path, conversations: int, messages: int = 2) -> list[str]:
             if m % 2 == 0:
                 history.add_message(conv.id, user_text_message(f"question {m} of {n}"))
             else:
-                history.add_message(conv.id, Message(role="assistant", content=[
-                    {"type": "text", "text": f"answer {m} of {n}\n\n```sh\necho {n}-{m}\n```"}]))
+                history.add_message(
+                    conv.id,
+                    Message(
+                        role="assistant",
+                        content=[{"type": "text", "text": f"answer {m} of {n}\n\n```sh\necho {n}-{m}\n```"}],
+                    ),
+                )
         ids.append(conv.id)
     history.close()
     return ids
@@ -56,7 +61,9 @@ async def test_rename_archive_trash_and_undo(make_app, db_path):
         await wait_for(pilot, lambda: isinstance(app.screen.focused, Input), what="rename prompt")
         app.screen.focused.value = ""
         await pilot.press(*"Renamed", "enter")
-        await wait_for(pilot, lambda: History(db_path).get_conversation(ids[2]).title == "Renamed", what="renamed")
+        await wait_for(
+            pilot, lambda: History(db_path).get_conversation(ids[2]).title == "Renamed", what="renamed"
+        )
 
         listing = await focus_list(pilot, 1)
         await pilot.press("a")
@@ -122,8 +129,11 @@ async def test_long_conversation_opens_at_its_end_and_loads_earlier(make_app, db
         await wait_for(pilot, lambda: len(pane.message_widgets()) == WINDOW, what="window shown")
         widgets = pane.message_widgets()
         assert widgets[-1].message.seq == 299 and pane.earlier == 300 - WINDOW
-        await wait_for(pilot, lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y,
-                       what="scrolled to the end")
+        await wait_for(
+            pilot,
+            lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y,
+            what="scrolled to the end",
+        )
 
         pane.scroll_home(animate=False, immediate=True)
         await wait_for(pilot, lambda: len(pane.message_widgets()) == 2 * WINDOW, what="earlier loaded")
@@ -149,7 +159,11 @@ async def test_search_opens_the_conversation_at_the_hit(make_app, db_path):
         await pilot.pause(0.6)
         await pilot.press("down", "enter")
         screen = app.screen_stack[-1]
-        await wait_for(pilot, lambda: getattr(getattr(screen, "session", None), "conversation_id", None) == ids[0], what="opened")
+        await wait_for(
+            pilot,
+            lambda: getattr(getattr(screen, "session", None), "conversation_id", None) == ids[0],
+            what="opened",
+        )
         pane = screen.query_one(MessagePane)
         selected = pane.selected
         assert isinstance(selected, UserMessage) and selected.message.seq == 40

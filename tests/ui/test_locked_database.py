@@ -23,7 +23,9 @@ def seed(db_path) -> str:
     try:
         conversation = history.create_conversation("the other one", "claude-test")
         history.add_message(conversation.id, user_text_message("an older question"))
-        history.add_message(conversation.id, Message(role="assistant", content=[{"type": "text", "text": "old"}]))
+        history.add_message(
+            conversation.id, Message(role="assistant", content=[{"type": "text", "text": "old"}])
+        )
         return conversation.id
     finally:
         history.close()
@@ -37,7 +39,9 @@ def stored_texts(db_path, conversation_id: str) -> list[tuple[str, str, Status]]
         history.close()
 
 
-async def test_the_screen_answers_while_another_process_holds_the_write_lock(api, make_app, db_path, monkeypatch):
+async def test_the_screen_answers_while_another_process_holds_the_write_lock(
+    api, make_app, db_path, monkeypatch
+):
     monkeypatch.setenv("CLAUDE_TEXTUAL_BUSY_TIMEOUT", "300")  # it waits for the lock as long as it is held
     other = seed(db_path)
     api.then(fixture_reply("docs_basic_text.sse"))
@@ -50,12 +54,18 @@ async def test_the_screen_answers_while_another_process_holds_the_write_lock(api
         with WriteLock(db_path) as lock:
             # reading needs no write lock: another conversation opens while the lock is held
             screen.open(other)
-            await wait_for(pilot, lambda: [plain(u) for u in users(app)] == ["an older question"],
-                           what="the other conversation opened")
+            await wait_for(
+                pilot,
+                lambda: [plain(u) for u in users(app)] == ["an older question"],
+                what="the other conversation opened",
+            )
             box.focus()
             await pilot.press(*"hello", "ctrl+s")
-            await wait_for(pilot, lambda: screen.query_one(StatusBar).state == "saving the prompt…",
-                           what="the prompt waiting for the lock")
+            await wait_for(
+                pilot,
+                lambda: screen.query_one(StatusBar).state == "saving the prompt…",
+                what="the prompt waiting for the lock",
+            )
             await pilot.press(*" and more")  # typing goes on: the screen is not held by the database
             await wait_for(pilot, lambda: box.text == "hello and more", what="the keys typed meanwhile")
             await pilot.press("ctrl+n")  # a turn is on its way: refused with a notice, at once
@@ -67,14 +77,17 @@ async def test_the_screen_answers_while_another_process_holds_the_write_lock(api
         assert box.text == " and more"  # the prompt was let go of once saved; what came after stays
         assert not log.of("error")
     assert stored_texts(db_path, other) == [
-        ("user", "an older question", Status.COMPLETE), ("assistant", "old", Status.COMPLETE),
-        ("user", "hello", Status.COMPLETE), ("assistant", "Hello!", Status.COMPLETE),
+        ("user", "an older question", Status.COMPLETE),
+        ("assistant", "old", Status.COMPLETE),
+        ("user", "hello", Status.COMPLETE),
+        ("assistant", "Hello!", Status.COMPLETE),
     ]
 
 
 @pytest.mark.parametrize("new_conversation", [True, False])
 async def test_a_lock_held_past_the_busy_timeout_is_explained_and_the_prompt_stays(
-        api, make_app, db_path, monkeypatch, new_conversation):
+    api, make_app, db_path, monkeypatch, new_conversation
+):
     monkeypatch.setenv("CLAUDE_TEXTUAL_BUSY_TIMEOUT", "0.2")
     other = seed(db_path)
     log = NotificationLog()

@@ -8,8 +8,15 @@ from hypothesis import strategies as st
 from claude_textual.ui.widgets.blocks import block_view
 from tests.transcripts.test_odd_blocks import ODD, blocks
 
-KINDS = ["code_execution_tool_result", "bash_code_execution_tool_result", "web_fetch_tool_result",
-         "server_tool_use", "web_search_tool_result", "tool_use", "tool_result"]
+KINDS = [
+    "code_execution_tool_result",
+    "bash_code_execution_tool_result",
+    "web_fetch_tool_result",
+    "server_tool_use",
+    "web_search_tool_result",
+    "tool_use",
+    "tool_result",
+]
 
 
 def test_odd_blocks_make_views():

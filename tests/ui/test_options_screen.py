@@ -12,7 +12,10 @@ from claude_textual.ui.widgets.status_bar import StatusBar
 from tests.conftest import fixture_reply
 from tests.ui.uihelpers import assistants, idle, ready, run, send_and_wait, toasts, wait_for
 
-LISTED = [model_info("claude-listed-1", "Listed One", 500_000), model_info("claude-listed-2", "Listed Two", 300_000)]
+LISTED = [
+    model_info("claude-listed-1", "Listed One", 500_000),
+    model_info("claude-listed-2", "Listed Two", 300_000),
+]
 
 
 def status_text(app) -> str:
@@ -21,8 +24,11 @@ def status_text(app) -> str:
 
 async def open_options(pilot) -> OptionsScreen:
     await pilot.press("ctrl+o")
-    screen = await wait_for(pilot, lambda: isinstance(pilot.app.screen, OptionsScreen) and pilot.app.screen,
-                            what="the settings screen")
+    screen = await wait_for(
+        pilot,
+        lambda: isinstance(pilot.app.screen, OptionsScreen) and pilot.app.screen,
+        what="the settings screen",
+    )
     await wait_for(pilot, lambda: screen.catalogue is not None, what="the model list")
     return screen
 
@@ -32,7 +38,9 @@ async def choose(pilot, screen: OptionsScreen) -> None:
     model = screen.query_one("#model", Select)
     model.focus()
     await pilot.press("enter")  # open the list, then move down to the listed model and pick it
-    overlay = await wait_for(pilot, lambda: model.expanded and model.query_one(SelectOverlay), what="the list")
+    overlay = await wait_for(
+        pilot, lambda: model.expanded and model.query_one(SelectOverlay), what="the list"
+    )
     target = [value for _, value in model._options].index("claude-listed-2")
     while overlay.highlighted != target:
         await pilot.press("down" if (overlay.highlighted or 0) < target else "up")
@@ -50,11 +58,15 @@ async def choose(pilot, screen: OptionsScreen) -> None:
 
 
 EXPECTED = {
-    "model": "claude-listed-2", "max_tokens": 3000, "system": "Answer in French.",
+    "model": "claude-listed-2",
+    "max_tokens": 3000,
+    "system": "Answer in French.",
     "thinking": {"type": "enabled", "budget_tokens": 2048, "display": "omitted"},
     "output_config": {"effort": "high"},
-    "tools": [{"type": "web_search_20250305", "name": "web_search"},
-              {"type": "code_execution_20250825", "name": "code_execution"}],
+    "tools": [
+        {"type": "web_search_20250305", "name": "web_search"},
+        {"type": "code_execution_20250825", "name": "code_execution"},
+    ],
 }
 
 
@@ -91,7 +103,9 @@ async def test_pick_model_and_options_then_the_next_request_carries_them(api, ma
     app = make_app(resume=conversation_id)
     async with run(app) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: "claude-listed-2" in status_text(app), what="the conversation's settings")
+        await wait_for(
+            pilot, lambda: "claude-listed-2" in status_text(app), what="the conversation's settings"
+        )
         assert app.screen.session.conversation_id == conversation_id
         await send_and_wait(pilot, "third")
         assert sent(api.requests[-1]) == EXPECTED
@@ -156,6 +170,7 @@ async def test_models_list_error_falls_back_too(api, make_app):
 
 # context meter ------------------------------------------------------------------------------------
 
+
 async def test_meter_after_a_reply_with_known_usage(api, make_app):
     api.then(fixture_reply("real_web_search_citations.sse"))
     app = make_app()
@@ -201,7 +216,11 @@ async def test_huge_prompt_that_fits_is_sent_and_failed_count_sends_with_a_note(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: assistants(app) and idle(app), what="the reply")
         assert any("sent anyway" in t for t in toasts(app, "warning"))
-        assert [r.path for r in api.requests] == ["/v1/models?limit=100", "/v1/messages/count_tokens", "/v1/messages"]
+        assert [r.path for r in api.requests] == [
+            "/v1/models?limit=100",
+            "/v1/messages/count_tokens",
+            "/v1/messages",
+        ]
         assert box.text == ""
 
 
@@ -221,5 +240,9 @@ async def test_huge_prompt_counted_against_the_listed_models_own_window(api, mak
         app.screen.query_one(PromptBox).text = huge
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: assistants(app) and idle(app), what="the reply")
-        assert [r.path for r in api.requests] == ["/v1/models?limit=100", "/v1/messages/count_tokens", "/v1/messages"]
+        assert [r.path for r in api.requests] == [
+            "/v1/models?limit=100",
+            "/v1/messages/count_tokens",
+            "/v1/messages",
+        ]
         assert "/1M" in status_text(app) or "/1000k" in status_text(app), status_text(app)

@@ -30,6 +30,7 @@ def texts(reply: AssistantMessage) -> list[str]:
 def same_text(name: str):
     def check(reply: AssistantMessage) -> None:
         assert texts(reply) == [b["text"] for b in fixture_blocks(name) if b["type"] == "text"]
+
     return check
 
 
@@ -52,13 +53,26 @@ def cut_tool_call(reply: AssistantMessage) -> None:
 STREAMS = {
     "docs_basic_crlf.sse": (None, Status.COMPLETE, ["in 25 · out 15"], same_text("docs_basic_text.sse")),
     "sdk_basic_response.sse": (None, Status.COMPLETE, ["in 11 · out 6"], same_text("sdk_basic_response.sse")),
-    "sdk_fable_stream_b_fallback.sse": (None, Status.COMPLETE, ["in 31 · out 547"],
-                                        same_text("sdk_fable_stream_b_fallback.sse")),
+    "sdk_fable_stream_b_fallback.sse": (
+        None,
+        Status.COMPLETE,
+        ["in 31 · out 547"],
+        same_text("sdk_fable_stream_b_fallback.sse"),
+    ),
     "thinking_display_omitted.sse": (None, Status.COMPLETE, ["in 25 · out 120"], omitted_thinking),
-    "real_thinking_tool_use_turn1.sse": ("real_thinking_tool_use_turn2.sse", Status.COMPLETE,
-                                         ["in 598 · out 92"], None),
+    "real_thinking_tool_use_turn1.sse": (
+        "real_thinking_tool_use_turn2.sse",
+        Status.COMPLETE,
+        ["in 598 · out 92"],
+        None,
+    ),
     "real_web_search_citations.sse": (None, Status.COMPLETE, ["in 22,397 · out 637"], web_search),
-    "sdk_incomplete_partial_json_response.sse": (None, Status.COMPLETE, ["stopped: max_tokens"], cut_tool_call),
+    "sdk_incomplete_partial_json_response.sse": (
+        None,
+        Status.COMPLETE,
+        ["stopped: max_tokens"],
+        cut_tool_call,
+    ),
     "sdk_refusal_response.sse": (None, Status.COMPLETE, ["stopped: refusal", "refused due to policy"], None),
     "docs_error_event.sse": (None, Status.ERROR, ["error", "without sending a reply"], None),
 }

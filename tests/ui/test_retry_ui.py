@@ -45,8 +45,11 @@ def stored(db_path, *, every_branch: bool = False) -> list[Message]:
 
 async def retried(pilot, api, requests: int) -> AssistantMessage:
     """Wait until the retry made its request and its reply, the last on screen, settled; return it."""
-    await wait_for(pilot, lambda: len(api.requests) >= requests and assistants(pilot.app) and idle(pilot.app),
-                   what="the retried reply")
+    await wait_for(
+        pilot,
+        lambda: len(api.requests) >= requests and assistants(pilot.app) and idle(pilot.app),
+        what="the retried reply",
+    )
     return assistants(pilot.app)[-1]
 
 
@@ -60,8 +63,11 @@ async def switch(pilot, key: str, reply: AssistantMessage) -> None:
 
 
 async def settle(pilot, count: int) -> None:
-    await wait_for(pilot, lambda: len(assistants(pilot.app)) >= count and idle(pilot.app),
-                   what=f"{count} settled replies")
+    await wait_for(
+        pilot,
+        lambda: len(assistants(pilot.app)) >= count and idle(pilot.app),
+        what=f"{count} settled replies",
+    )
 
 
 def sent_texts(request) -> list[tuple[str, str]]:
@@ -75,7 +81,12 @@ async def test_ctrl_r_retries_a_failed_reply_as_a_branch_and_brackets_switch_bac
     async with run(app, log) as pilot:
         await ready(pilot)
         retry = app.screen.active_bindings["ctrl+r"].binding
-        assert (retry.action, retry.description, retry.show, retry.priority) == ("retry", "Retry", True, False)
+        assert (retry.action, retry.description, retry.show, retry.priority) == (
+            "retry",
+            "Retry",
+            True,
+            False,
+        )
         await send_and_wait(pilot, "hello")
         [failed] = assistants(app)
         assert failed.message.status is Status.ERROR
@@ -89,14 +100,22 @@ async def test_ctrl_r_retries_a_failed_reply_as_a_branch_and_brackets_switch_bac
         assert retry.branch == (2, 2) and "‹ 2/2 ›" in plain(retry.query_one(".reply-header", Static))
 
         await switch(pilot, "left_square_bracket", retry)
-        [failed] = await wait_for(pilot, lambda: [a for a in assistants(app) if a.branch == (1, 2)],
-                                  what="the failed reply's branch")
+        [failed] = await wait_for(
+            pilot,
+            lambda: [a for a in assistants(app) if a.branch == (1, 2)],
+            what="the failed reply's branch",
+        )
         assert failed.message.status is Status.ERROR and app.screen.query_one(MessagePane).selected is failed
         assert "overloaded (529)" in footer(failed), "the failure stays readable"
         await switch(pilot, "right_square_bracket", failed)
-        await wait_for(pilot, lambda: [a.branch for a in assistants(app)] == [(2, 2)], what="back to the retry")
+        await wait_for(
+            pilot, lambda: [a.branch for a in assistants(app)] == [(2, 2)], what="back to the retry"
+        )
 
-    assert [(m.role, m.status) for m in stored(db_path)] == [("user", Status.COMPLETE), ("assistant", Status.COMPLETE)]
+    assert [(m.role, m.status) for m in stored(db_path)] == [
+        ("user", Status.COMPLETE),
+        ("assistant", Status.COMPLETE),
+    ]
     user, failed, retry = stored(db_path, every_branch=True)
     assert failed.parent_id == retry.parent_id == user.id and "overloaded (529)" in failed.error
     assert len(api.requests) == 2
@@ -106,16 +125,22 @@ async def test_ctrl_r_retries_a_failed_reply_as_a_branch_and_brackets_switch_bac
 async def test_ctrl_r_after_esc_and_on_reopening(api, make_app, db_path):
     """A stopped reply is retried; the next prompt's request leaves the stopped one (another branch) out."""
     parts = [f"piece{n} " for n in range(60)]
-    api.then(streamed([("text", parts)], pause=0.05), fixture_reply("docs_basic_text.sse"),
-             fixture_reply("docs_basic_text.sse"))
+    api.then(
+        streamed([("text", parts)], pause=0.05),
+        fixture_reply("docs_basic_text.sse"),
+        fixture_reply("docs_basic_text.sse"),
+    )
     log = NotificationLog()
     app = make_app()
     async with run(app, log) as pilot:
         await ready(pilot)
         await send(pilot, "long one")
         reply = (await wait_for(pilot, lambda: assistants(app), what="the reply opens"))[0]
-        await wait_for(pilot, lambda: reply.query(TextView) and len(reply.query_one(TextView).source) > 20,
-                       what="some text")
+        await wait_for(
+            pilot,
+            lambda: reply.query(TextView) and len(reply.query_one(TextView).source) > 20,
+            what="some text",
+        )
         await pilot.press("escape")
         await settle(pilot, 1)
         assert reply.message.status is Status.INTERRUPTED and "Ctrl+R retries" in footer(reply)
@@ -136,8 +161,11 @@ async def test_ctrl_r_after_esc_and_on_reopening(api, make_app, db_path):
         first = assistants(app)[0]
         assert first.branch == (2, 2) and first.message.text() == ANSWER
         await switch(pilot, "left_square_bracket", first)
-        [stopped] = await wait_for(pilot, lambda: assistants(app) if len(assistants(app)) == 1 else None,
-                                   what="the stopped reply's branch")
+        [stopped] = await wait_for(
+            pilot,
+            lambda: assistants(app) if len(assistants(app)) == 1 else None,
+            what="the stopped reply's branch",
+        )
         assert stopped.message.id == partial.id and "interrupted" in footer(stopped)
 
 
@@ -163,8 +191,15 @@ async def test_resumed_failed_reply_offers_ctrl_r(api, make_app, db_path):
     try:
         conversation = history.create_conversation("t", "claude-test")
         history.add_message(conversation.id, user_text_message("question"))
-        history.add_message(conversation.id, Message(role="assistant", content=[{"type": "text", "text": "half"}],
-                                                     status=Status.ERROR, error="The connection dropped."))
+        history.add_message(
+            conversation.id,
+            Message(
+                role="assistant",
+                content=[{"type": "text", "text": "half"}],
+                status=Status.ERROR,
+                error="The connection dropped.",
+            ),
+        )
     finally:
         history.close()
     api.then(fixture_reply("docs_basic_text.sse"))
@@ -179,8 +214,10 @@ async def test_resumed_failed_reply_offers_ctrl_r(api, make_app, db_path):
 
 
 async def test_rate_limit_countdown_in_the_status_bar_and_esc_stops_it(api, make_app, settings, db_path):
-    api.then(Reply.error(429, "rate_limit_error", "slow down", **{"retry-after": "5"}),
-             fixture_reply("docs_basic_text.sse"))
+    api.then(
+        Reply.error(429, "rate_limit_error", "slow down", **{"retry-after": "5"}),
+        fixture_reply("docs_basic_text.sse"),
+    )
     log = NotificationLog()
     app = make_app(settings=replace(settings, max_retries=2))
     async with run(app, log) as pilot:
@@ -195,7 +232,9 @@ async def test_rate_limit_countdown_in_the_status_bar_and_esc_stops_it(api, make
         await send(pilot, "hello")
         await wait_for(pilot, lambda: state("rate limited — retrying in 5 s (1/2)"), what="the countdown")
         assert "Esc stops" in status.state and "rate limited — retrying in" in str(status.render())
-        await wait_for(pilot, lambda: state("rate limited — retrying in 4 s (1/2)"), what="the countdown ticking")
+        await wait_for(
+            pilot, lambda: state("rate limited — retrying in 4 s (1/2)"), what="the countdown ticking"
+        )
         await pilot.press("escape")
         await settle(pilot, 1)
         assert status.state == ""
@@ -221,7 +260,9 @@ async def test_overloaded_then_retried_automatically_shows_one_reply(api, make_a
         await ready(pilot)
         status = app.screen.query_one(StatusBar)
         await send(pilot, "hello")
-        await wait_for(pilot, lambda: "overloaded — retrying in 1 s (1/1)" in status.state, what="the countdown")
+        await wait_for(
+            pilot, lambda: "overloaded — retrying in 1 s (1/1)" in status.state, what="the countdown"
+        )
         await settle(pilot, 1)
         [reply] = assistants(app)
         assert reply.message.status is Status.COMPLETE and reply.query_one(TextView).source == ANSWER
@@ -229,14 +270,17 @@ async def test_overloaded_then_retried_automatically_shows_one_reply(api, make_a
     assert len(api.requests) == 2 and len(stored(db_path)) == 2
 
 
-async def test_a_reply_another_app_is_streaming_is_not_retried_until_it_is_stale(api, make_app, db_path,
-                                                                                  monkeypatch):
+async def test_a_reply_another_app_is_streaming_is_not_retried_until_it_is_stale(
+    api, make_app, db_path, monkeypatch
+):
     history = History(db_path)
     try:
         conversation = history.create_conversation("t", "claude-test")
         history.add_message(conversation.id, user_text_message("question"))
-        history.add_message(conversation.id, Message(role="assistant", content=[{"type": "text", "text": "so far"}],
-                                                     status=Status.STREAMING))
+        history.add_message(
+            conversation.id,
+            Message(role="assistant", content=[{"type": "text", "text": "so far"}], status=Status.STREAMING),
+        )
     finally:
         history.close()
     api.then(fixture_reply("docs_basic_text.sse"))
@@ -246,7 +290,10 @@ async def test_a_reply_another_app_is_streaming_is_not_retried_until_it_is_stale
         [live] = await wait_for(pilot, lambda: assistants(app), what="the conversation")
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: log.of("warning"), what="the refusal")
-        assert "still being written" in log.of("warning")[0].message and "idle for 15 s" in log.of("warning")[0].message
+        assert (
+            "still being written" in log.of("warning")[0].message
+            and "idle for 15 s" in log.of("warning")[0].message
+        )
         assert len(assistants(app)) == 1 and not api.requests
         monkeypatch.setenv("CLAUDE_TEXTUAL_STALE_SECONDS", "0")  # as if 15 s had passed since its last write
         await pilot.press("ctrl+r")

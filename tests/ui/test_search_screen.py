@@ -22,14 +22,20 @@ def store(tmp_path):
     history = History(tmp_path / "h.db")
     ids = {}
     weather = history.create_conversation("Weather in Paris", "claude-test")
-    ids["weather_q"] = history.add_message(weather.id, text_message("user", "What is the weather like in Paris?")).id
+    ids["weather_q"] = history.add_message(
+        weather.id, text_message("user", "What is the weather like in Paris?")
+    ).id
     ids["weather_a"] = history.add_message(
-        weather.id, text_message("assistant", "The weather in Paris is mild and sunny today.")).id
+        weather.id, text_message("assistant", "The weather in Paris is mild and sunny today.")
+    ).id
     other = history.create_conversation("Unicode — 東京 café", "claude-test")
-    ids["tokyo"] = history.add_message(other.id, text_message("user", "東京タワーの近くのカフェ café crème")).id
+    ids["tokyo"] = history.add_message(
+        other.id, text_message("user", "東京タワーの近くのカフェ café crème")
+    ).id
     evil = history.create_conversation("Evil [bold]title[/bold] \x1b[2J", "claude-test")
     ids["evil"] = history.add_message(
-        evil.id, text_message("assistant", "marker zebra \x1b]52;c;ZXZpbA==\x07 [red]not markup[/red]")).id
+        evil.id, text_message("assistant", "marker zebra \x1b]52;c;ZXZpbA==\x07 [red]not markup[/red]")
+    ).id
     ids["weather"], ids["other"], ids["evil_conv"] = weather.id, other.id, evil.id
     yield history, ids
     history.close()
@@ -45,8 +51,9 @@ def results(screen: SearchScreen):
 
 async def settle(pilot, screen: SearchScreen, query: str) -> None:
     """Wait until the list shows the answer to ``query``."""
-    await wait_for(pilot, lambda: screen.shown_query == query and screen._timer is None,
-                   what=f"results for {query!r}")
+    await wait_for(
+        pilot, lambda: screen.shown_query == query and screen._timer is None, what=f"results for {query!r}"
+    )
 
 
 async def test_typing_searches_and_enter_returns_the_hit(store):
@@ -128,8 +135,10 @@ async def test_quoted_phrase_and_no_matches(store):
         await settle(pilot, screen, '"mild and sunny"')
         assert len(screen.hits) == 1 and status(screen) == "1 match"
         snippet = results(screen).get_option_at_index(0).prompt
-        assert any(str(snippet)[s.start:s.end] == "mild and sunny" and s.style == MATCH_STYLE
-                   for s in snippet.spans)
+        assert any(
+            str(snippet)[s.start : s.end] == "mild and sunny" and s.style == MATCH_STYLE
+            for s in snippet.spans
+        )
 
         input_ = screen.query_one("#search-input")
         input_.value = "zzzqqq nothing"
@@ -190,6 +199,6 @@ async def test_untrusted_titles_and_snippets_are_inert_and_not_markup(store):
 def test_marked_text_highlights_marks_and_short_terms():
     text = marked_text("before «match» middle «two» after \x1b[2J ok", ["ok"])
     assert str(text) == "before match middle two after ␛[2J ok"
-    styled = sorted((str(text)[s.start:s.end], str(s.style)) for s in text.spans)
+    styled = sorted((str(text)[s.start : s.end], str(s.style)) for s in text.spans)
     assert styled == [("match", MATCH_STYLE), ("ok", MATCH_STYLE), ("two", MATCH_STYLE)]
     assert str(marked_text("unbalanced « only")) == "unbalanced « only"

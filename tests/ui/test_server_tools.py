@@ -25,10 +25,15 @@ async def test_recorded_web_search_shows_query_results_and_numbered_sources(api,
 
 
 def test_citations_are_numbered_links_and_inert():
-    block = {"type": "text", "text": "x", "citations": [
-        {"type": "web_search_result_location", "url": "https://a.example/p", "title": "A\x1b[31m page"},
-        {"type": "web_search_result_location", "url": "https://a.example/p", "title": "A\x1b[31m page"},
-        {"type": "web_search_result_location", "url": "https://b.example/", "title": "B"}]}
+    block = {
+        "type": "text",
+        "text": "x",
+        "citations": [
+            {"type": "web_search_result_location", "url": "https://a.example/p", "title": "A\x1b[31m page"},
+            {"type": "web_search_result_location", "url": "https://a.example/p", "title": "A\x1b[31m page"},
+            {"type": "web_search_result_location", "url": "https://b.example/", "title": "B"},
+        ],
+    }
     text = citation_text(block)
     assert "\x1b" not in text.plain
     lines = text.plain.splitlines()
@@ -37,26 +42,64 @@ def test_citations_are_numbered_links_and_inert():
 
 
 def test_web_fetch_blocks():
-    call = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_fetch", "input": {"url": "https://x.example/doc"}}
-    result = {"type": "web_fetch_tool_result", "tool_use_id": "srvtoolu_1", "content": {
-        "type": "web_fetch_result", "url": "https://x.example/doc", "retrieved_at": "2025-01-01T00:00:00Z",
-        "content": {"type": "document", "title": "The Doc", "source": {"type": "text", "media_type": "text/plain",
-                                                                         "data": "..."}}}}
+    call = {
+        "type": "server_tool_use",
+        "id": "srvtoolu_1",
+        "name": "web_fetch",
+        "input": {"url": "https://x.example/doc"},
+    }
+    result = {
+        "type": "web_fetch_tool_result",
+        "tool_use_id": "srvtoolu_1",
+        "content": {
+            "type": "web_fetch_result",
+            "url": "https://x.example/doc",
+            "retrieved_at": "2025-01-01T00:00:00Z",
+            "content": {
+                "type": "document",
+                "title": "The Doc",
+                "source": {"type": "text", "media_type": "text/plain", "data": "..."},
+            },
+        },
+    }
     assert tool_title(call) == "Web fetch: https://x.example/doc"
     assert result_text(result) == "The Doc\nhttps://x.example/doc"
-    failed = {"type": "web_fetch_tool_result", "tool_use_id": "srvtoolu_1",
-              "content": {"type": "web_fetch_tool_error", "error_code": "url_not_accessible"}}
-    assert result_title(failed) == "Web fetch tool result (error)" and result_text(failed) == "error: url_not_accessible"
+    failed = {
+        "type": "web_fetch_tool_result",
+        "tool_use_id": "srvtoolu_1",
+        "content": {"type": "web_fetch_tool_error", "error_code": "url_not_accessible"},
+    }
+    assert (
+        result_title(failed) == "Web fetch tool result (error)"
+        and result_text(failed) == "error: url_not_accessible"
+    )
 
 
 def test_code_execution_blocks():
-    bash = {"type": "server_tool_use", "id": "srvtoolu_2", "name": "bash_code_execution",
-            "input": {"command": "python -c 'print(6*7)'"}}
+    bash = {
+        "type": "server_tool_use",
+        "id": "srvtoolu_2",
+        "name": "bash_code_execution",
+        "input": {"command": "python -c 'print(6*7)'"},
+    }
     assert tool_title(bash) == "Code execution (bash_code_execution)"
     assert tool_body(bash) == "$ python -c 'print(6*7)'"
-    code = {"type": "server_tool_use", "id": "srvtoolu_3", "name": "code_execution", "input": {"code": "print(1/0)"}}
+    code = {
+        "type": "server_tool_use",
+        "id": "srvtoolu_3",
+        "name": "code_execution",
+        "input": {"code": "print(1/0)"},
+    }
     assert (tool_title(code), tool_body(code)) == ("Code execution", "print(1/0)")
-    result = {"type": "bash_code_execution_tool_result", "tool_use_id": "srvtoolu_2", "content": {
-        "type": "bash_code_execution_result", "stdout": "42\n", "stderr": "warning: x\n", "return_code": 0,
-        "content": []}}
+    result = {
+        "type": "bash_code_execution_tool_result",
+        "tool_use_id": "srvtoolu_2",
+        "content": {
+            "type": "bash_code_execution_result",
+            "stdout": "42\n",
+            "stderr": "warning: x\n",
+            "return_code": 0,
+            "content": [],
+        },
+    }
     assert result_text(result) == "return code 0\nstdout:\n42\nstderr:\nwarning: x"

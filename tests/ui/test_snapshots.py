@@ -10,9 +10,8 @@ footers are re-shown with fixed timings and the prompt's cursor stops blinking; 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from claude_textual.core.loopback import sse
 from claude_textual.ui.widgets.blocks import ThinkingView
@@ -51,8 +50,9 @@ async def settle_tool_exchange(pilot, prompt: str = PROMPT) -> None:
 
 def test_chat_after_tool_exchange(api, make_app, snap_compare):
     """Thinking collapsed, the tool call and its input, our error result, the answer; usage in footers."""
-    api.then(fixture_reply("real_thinking_tool_use_turn1.sse"),
-             fixture_reply("real_thinking_tool_use_turn2.sse"))
+    api.then(
+        fixture_reply("real_thinking_tool_use_turn1.sse"), fixture_reply("real_thinking_tool_use_turn2.sse")
+    )
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle_tool_exchange)
     assert len(api.requests) == 2
 
@@ -64,18 +64,49 @@ def thinking_tool_reply() -> list:
     """Thinking (with its signature), a sentence, then a call of the MCP tool ``version``."""
     return [
         message_start("msg_mcp_1"),
-        sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                    "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                    "delta": {"type": "thinking_delta", "thinking": THOUGHT}}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                    "delta": {"type": "signature_delta", "signature": "c2lnbmF0dXJl"}}),
+        sse(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+            },
+        ),
+        sse(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "thinking_delta", "thinking": THOUGHT},
+            },
+        ),
+        sse(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "signature_delta", "signature": "c2lnbmF0dXJl"},
+            },
+        ),
         block_stop(0),
-        *text_block(1, ["I'll ask the ", "version tool."]), block_stop(1),
-        sse("content_block_start", {"type": "content_block_start", "index": 2, "content_block": {
-            "type": "tool_use", "id": "toolu_mcp_1", "name": "version", "input": {}}}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 2,
-                                    "delta": {"type": "input_json_delta", "partial_json": "{}"}}),
+        *text_block(1, ["I'll ask the ", "version tool."]),
+        block_stop(1),
+        sse(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 2,
+                "content_block": {"type": "tool_use", "id": "toolu_mcp_1", "name": "version", "input": {}},
+            },
+        ),
+        sse(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 2,
+                "delta": {"type": "input_json_delta", "partial_json": "{}"},
+            },
+        ),
         block_stop(2),
         *finish(stop_reason="tool_use"),
     ]
@@ -83,8 +114,10 @@ def thinking_tool_reply() -> list:
 
 def test_chat_after_an_mcp_tool_ran(api, make_app, settings, pid_dir, snap_compare):
     """The thinking panel opened, the MCP tool call marked done, its result, the answer."""
-    api.then(stream_reply(thinking_tool_reply()),
-             stream_reply(text_reply(["The version is **claude-textual-tool-42**."])))
+    api.then(
+        stream_reply(thinking_tool_reply()),
+        stream_reply(text_reply(["The version is **claude-textual-tool-42**."])),
+    )
     configured = replace(settings, mcp_servers=(server("known", "known", pid_dir),), allow_tools=("known",))
 
     async def settle(pilot) -> None:
@@ -98,4 +131,5 @@ def test_chat_after_an_mcp_tool_ran(api, make_app, settings, pid_dir, snap_compa
 
     assert snap_compare(make_app(settings=configured), terminal_size=SIZE, run_before=settle)
     assert api.requests[1].body["messages"][-1]["content"] == [
-        {"type": "tool_result", "tool_use_id": "toolu_mcp_1", "content": "claude-textual-tool-42"}]
+        {"type": "tool_result", "tool_use_id": "toolu_mcp_1", "content": "claude-textual-tool-42"}
+    ]

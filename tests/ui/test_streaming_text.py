@@ -45,7 +45,9 @@ Last paragraph.
 BLOCKS = [
     "A paragraph of plain words that goes on and on, long enough to wrap on a narrow view.",
     "Short *one* with `code`.",
-    "# Title", "## Section", "### Small",
+    "# Title",
+    "## Section",
+    "### Small",
     "- a\n- b\n  - nested\n- c",
     "1. one\n2. two\n3. three",
     "```\nplain code\n```",
@@ -80,7 +82,7 @@ async def test_streamed_pieces_draw_what_one_render_of_the_whole_text_draws():
         at = 0
         while at < len(DOC):
             step = rng.randint(1, 12)
-            view.feed("text_delta", DOC[at:at + step])
+            view.feed("text_delta", DOC[at : at + step])
             at += step
             if rng.random() < 0.3:
                 await pilot.pause(0.07)  # some repaints in between, at random places
@@ -106,7 +108,7 @@ async def test_random_documents_in_random_pieces_draw_like_one_render():
             at = 0
             while at < len(doc):
                 step = rng.randint(1, 30)
-                view.feed("text_delta", doc[at:at + step])
+                view.feed("text_delta", doc[at : at + step])
                 at += step
                 view.append("".join(view._pending))  # paint now, as if every piece got a repaint
                 view._pending.clear()

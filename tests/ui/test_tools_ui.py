@@ -55,7 +55,9 @@ def tool_views(app) -> list[ToolView]:
 
 
 async def test_allow_once_runs_the_tool_and_shows_its_result(api, tool_app, pid_dir):
-    api.then(tool_reply(("toolu_1", "echo", {"text": "hi \x1b[2J there"})), stream_reply(text_reply(["Done."])))
+    api.then(
+        tool_reply(("toolu_1", "echo", {"text": "hi \x1b[2J there"})), stream_reply(text_reply(["Done."]))
+    )
     app = tool_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
@@ -73,13 +75,17 @@ async def test_allow_once_runs_the_tool_and_shows_its_result(api, tool_app, pid_
         assert results.has_class("tool-results")
         assert "echo: hi \u241b[2J there" in plain(results)
     assert api.requests[1].body["messages"][-1]["content"] == [
-        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "echo: hi \x1b[2J there"}]
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "echo: hi \x1b[2J there"}
+    ]
     assert not [pid for pid in started(pid_dir) if alive(pid)], "the app left its tool server running"
 
 
 async def test_allow_for_the_conversation_is_not_asked_again(api, tool_app):
-    api.then(tool_reply(("toolu_1", "version", {})), tool_reply(("toolu_2", "version", {})),
-             stream_reply(text_reply(["Twice 42."])))
+    api.then(
+        tool_reply(("toolu_1", "version", {})),
+        tool_reply(("toolu_2", "version", {})),
+        stream_reply(text_reply(["Twice 42."])),
+    )
     log = Asked()
     app = tool_app()
     async with app.run_test(size=(120, 40), message_hook=log) as pilot:
@@ -117,11 +123,17 @@ async def test_escape_at_the_prompt_stops_the_turn_and_the_app_goes_on(api, tool
         await send(pilot, "version?")
         await modal(pilot)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen) and idle(app), timeout=10,
-                       what="the turn to stop")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ChatScreen) and idle(app),
+            timeout=10,
+            what="the turn to stop",
+        )
         assert len(api.requests) == 1  # the loop stopped: nothing more was asked of Claude
         await send(pilot, "do something else")
-        await wait_for(pilot, lambda: len(assistants(app)) == 2 and idle(app), timeout=30, what="the next reply")
+        await wait_for(
+            pilot, lambda: len(assistants(app)) == 2 and idle(app), timeout=30, what="the next reply"
+        )
     [result] = [b for b in api.requests[1].body["messages"][2]["content"] if b["type"] == "tool_result"]
     assert result["tool_use_id"] == "toolu_1" and result["is_error"] is True
     assert "interrupted" in result["content"]
@@ -147,8 +159,9 @@ async def test_escape_stops_a_running_call(api, tool_app, pid_dir):
         await ready(pilot)
         await send(pilot, "wait")
         status = app.screen.query_one(StatusBar)
-        await wait_for(pilot, lambda: status.state.startswith("running wait_forever"), timeout=30,
-                       what="the call to run")
+        await wait_for(
+            pilot, lambda: status.state.startswith("running wait_forever"), timeout=30, what="the call to run"
+        )
         [view] = tool_views(app)
         assert view.title == "Tool call: wait_forever · running…"
         await pilot.press("escape")

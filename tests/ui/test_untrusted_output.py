@@ -101,16 +101,40 @@ def tool_call_stream(name: str, block_type: str = "tool_use") -> Reply:
     """A reply whose one block is a tool call named ``name`` (the name comes from the stream, unchecked)."""
     start = {"type": block_type, "id": "toolu_markup_1", "name": name, "input": {}}
     frames = [
-        sse("message_start", {"type": "message_start", "message": {
-            "id": "msg_markup", "type": "message", "role": "assistant", "content": [], "model": "claude-test",
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}),
+        sse(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_markup",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "claude-test",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 5, "output_tokens": 1},
+                },
+            },
+        ),
         sse("content_block_start", {"type": "content_block_start", "index": 0, "content_block": start}),
-        sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                    "delta": {"type": "input_json_delta", "partial_json": '{"q": "[/]"}'}}),
+        sse(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "input_json_delta", "partial_json": '{"q": "[/]"}'},
+            },
+        ),
         sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        sse("message_delta", {"type": "message_delta",
-                              "delta": {"stop_reason": "tool_use", "stop_sequence": None},
-                              "usage": {"output_tokens": 9}}),
+        sse(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                "usage": {"output_tokens": 9},
+            },
+        ),
         sse("message_stop", {"type": "message_stop"}),
     ]
     return Reply(200, frames, {"content-type": "text/event-stream; charset=utf-8"})

@@ -85,12 +85,18 @@ async def send(pilot: Any, text: str, *, typed: bool = False) -> None:
     await pilot.press("ctrl+s")
 
 
-async def send_and_wait(pilot: Any, text: str, replies: int = 1, timeout: float = 10, *, typed: bool = False) -> None:
+async def send_and_wait(
+    pilot: Any, text: str, replies: int = 1, timeout: float = 10, *, typed: bool = False
+) -> None:
     """Send ``text`` and wait until ``replies`` more replies have settled."""
     before = len(assistants(pilot.app))
     await send(pilot, text, typed=typed)
-    await wait_for(pilot, lambda: len(assistants(pilot.app)) >= before + replies and idle(pilot.app),
-                   timeout, f"{replies} reply(s) to {text!r}")
+    await wait_for(
+        pilot,
+        lambda: len(assistants(pilot.app)) >= before + replies and idle(pilot.app),
+        timeout,
+        f"{replies} reply(s) to {text!r}",
+    )
 
 
 def plain(widget: Static) -> str:
@@ -129,15 +135,33 @@ def fixture_blocks(name: str) -> list[dict[str, str]]:
     return [blocks[i] for i in sorted(blocks)]
 
 
-def streamed(blocks: Iterable[tuple[str, Iterable[str]]], *, pause: float = 0.05,
-             stop_reason: str = "end_turn", input_tokens: int = 10, model: str = "claude-test-stream") -> Reply:
+def streamed(
+    blocks: Iterable[tuple[str, Iterable[str]]],
+    *,
+    pause: float = 0.05,
+    stop_reason: str = "end_turn",
+    input_tokens: int = 10,
+    model: str = "claude-test-stream",
+) -> Reply:
     """A complete SSE reply of ``(block type, pieces)`` with ``pause`` seconds between deltas."""
 
     def pieces() -> Iterator[Piece]:
-        yield sse("message_start", {"type": "message_start", "message": {
-            "id": "msg_ui_test", "type": "message", "role": "assistant", "content": [], "model": model,
-            "stop_reason": None, "stop_sequence": None,
-            "usage": {"input_tokens": input_tokens, "output_tokens": 1}}})
+        yield sse(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_ui_test",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": model,
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": input_tokens, "output_tokens": 1},
+                },
+            },
+        )
         out = 1
         for index, (kind, parts) in enumerate(blocks):
             if kind == "thinking":
@@ -146,22 +170,35 @@ def streamed(blocks: Iterable[tuple[str, Iterable[str]]], *, pause: float = 0.05
             else:
                 start = {"type": "text", "text": ""}
                 delta_type, field = "text_delta", "text"
-            yield sse("content_block_start",
-                      {"type": "content_block_start", "index": index, "content_block": start})
+            yield sse(
+                "content_block_start", {"type": "content_block_start", "index": index, "content_block": start}
+            )
             for part in parts:
                 out += 1
-                yield sse("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                  "delta": {"type": delta_type, field: part}})
+                yield sse(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": delta_type, field: part},
+                    },
+                )
                 if pause:
                     yield pause
             if kind == "thinking":
                 signature = {"type": "signature_delta", "signature": "sig-ui"}
-                yield sse("content_block_delta",
-                          {"type": "content_block_delta", "index": index, "delta": signature})
+                yield sse(
+                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": signature}
+                )
             yield sse("content_block_stop", {"type": "content_block_stop", "index": index})
-        yield sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop_reason,
-                                                                       "stop_sequence": None},
-                                    "usage": {"output_tokens": out}})
+        yield sse(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": out},
+            },
+        )
         yield sse("message_stop", {"type": "message_stop"})
 
     return Reply(200, list(pieces()), {"content-type": "text/event-stream; charset=utf-8"})

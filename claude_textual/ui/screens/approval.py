@@ -32,10 +32,13 @@ class ApprovalScreen(ModalScreen[Decision | None]):
     """o / Enter: allow once; c: allow for this conversation; d: deny (Claude is told and goes on);
     Esc: deny and stop the turn (dismissed with None)."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ApprovalScreen") + """
+    DEFAULT_CSS = (
+        _DIALOG_CSS.format(name="ApprovalScreen")
+        + """
     ApprovalScreen > .dialog { width: 80; }
     ApprovalScreen #tool-input { height: auto; max-height: 16; background: $panel; padding: 0 1; }
     """
+    )
 
     BINDINGS = [
         Binding("o", "answer('once')", "Allow once"),
@@ -55,12 +58,19 @@ class ApprovalScreen(ModalScreen[Decision | None]):
         name = inert(str(self.tool_use.get("name", "?")))
         with Vertical(classes="dialog") as box:
             box.border_title = Content("Run a tool?")
-            yield Static(f"Claude wants to run {name} (server {inert(self.server)}) with this input:",
-                         markup=False, classes="dialog-text", id="tool-question")
+            yield Static(
+                f"Claude wants to run {name} (server {inert(self.server)}) with this input:",
+                markup=False,
+                classes="dialog-text",
+                id="tool-question",
+            )
             with VerticalScroll(id="tool-input"):
                 yield Static(inert_json(self.tool_use.get("input", {})), markup=False, id="tool-input-json")
-            yield Static("o/Enter allow once · c allow for this conversation · d deny · Esc deny and stop",
-                         markup=False, classes="dialog-hint")
+            yield Static(
+                "o/Enter allow once · c allow for this conversation · d deny · Esc deny and stop",
+                markup=False,
+                classes="dialog-hint",
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Allow once", id="once", variant="primary")
                 yield Button("This conversation", id="conversation")

@@ -45,7 +45,9 @@ def warm_up_rendering() -> None:
     from rich.markdown import Markdown
 
     sample = "# t\n\n*a* `b`\n\n- c\n\n```python\ndef f(x):\n    return {'k': x}\n```\n"
-    Console(file=io.StringIO(), width=60, color_system="truecolor").print(Markdown(sample, code_theme="monokai"))
+    Console(file=io.StringIO(), width=60, color_system="truecolor").print(
+        Markdown(sample, code_theme="monokai")
+    )
 
 
 class ChatScreen(Screen):
@@ -96,8 +98,12 @@ class ChatScreen(Screen):
         self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     def refused(self, refusal: Refused) -> None:
-        self.say(refusal.reason, title=refusal.title, severity=refusal.severity,
-                 timeout=30 if refusal.severity == "error" else 5)
+        self.say(
+            refusal.reason,
+            title=refusal.title,
+            severity=refusal.severity,
+            timeout=30 if refusal.severity == "error" else 5,
+        )
 
     # ---- opening -----------------------------------------------------------------------------------
     @work(exit_on_error=False, group="history")
@@ -263,8 +269,12 @@ class ChatScreen(Screen):
     async def run_turn(self, plan: Ready) -> None:
         from claude_textual.ui.relay import DeltaBatcher, Relay
 
-        relay = Relay(pane=self.query_one(MessagePane), status=self.query_one(StatusBar),
-                      prompt=self.query_one(PromptBox), screen=self)
+        relay = Relay(
+            pane=self.query_one(MessagePane),
+            status=self.query_one(StatusBar),
+            prompt=self.query_one(PromptBox),
+            screen=self,
+        )
         batcher = DeltaBatcher(relay)  # streamed pieces merged: one message per SSE event is costly
         try:
             async with aclosing(self.session.run(plan)) as events:  # a cancel closes the turn here and now
@@ -275,7 +285,10 @@ class ChatScreen(Screen):
             batcher.flush()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self.turn_worker or event.state not in (WorkerState.CANCELLED, WorkerState.ERROR):
+        if event.worker is not self.turn_worker or event.state not in (
+            WorkerState.CANCELLED,
+            WorkerState.ERROR,
+        ):
             return
         reply = self.session.turn.reply if self.session.turn else None
         error = event.worker.error if event.state == WorkerState.ERROR else None
@@ -357,7 +370,9 @@ class ChatScreen(Screen):
         """Ctrl+O: this conversation's settings (a new conversation gets them when it is created)."""
         from claude_textual.ui.screens.options import OptionsScreen
 
-        options = await self.app.push_screen_wait(OptionsScreen(self.session.effective(), self.session.models))
+        options = await self.app.push_screen_wait(
+            OptionsScreen(self.session.effective(), self.session.models)
+        )
         refused = await self.session.save_options(options) if options is not None else None
         if refused is not None:
             self.refused(refused)
@@ -389,6 +404,8 @@ class ChatScreen(Screen):
             return
         from claude_textual.ui.screens.export import ExportScreen
 
-        result = await self.app.push_screen_wait(ExportScreen(self.session.store, self.session.conversation_id))
+        result = await self.app.push_screen_wait(
+            ExportScreen(self.session.store, self.session.conversation_id)
+        )
         if result:
             self.say(result)

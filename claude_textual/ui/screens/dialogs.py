@@ -67,8 +67,14 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("enter", "answer(True)", "Confirm", show=False),
     ]
 
-    def __init__(self, question: str, confirm_label: str = "Delete", *, title: str = "Confirm",
-                 destructive: bool = True) -> None:
+    def __init__(
+        self,
+        question: str,
+        confirm_label: str = "Delete",
+        *,
+        title: str = "Confirm",
+        destructive: bool = True,
+    ) -> None:
         super().__init__()
         self.question = question
         self.confirm_label = confirm_label
@@ -81,8 +87,11 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(inert(self.question), classes="dialog-text", markup=False)
             yield Static("y or Enter to confirm · n or Esc to cancel", classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Content(inert(self.confirm_label)), id="confirm",
-                             variant="error" if self.destructive else "primary")
+                yield Button(
+                    Content(inert(self.confirm_label)),
+                    id="confirm",
+                    variant="error" if self.destructive else "primary",
+                )
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -104,8 +113,15 @@ class TextPromptScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str = "", *, placeholder: str = "", allow_empty: bool = False,
-                 accept_label: str = "OK") -> None:
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        *,
+        placeholder: str = "",
+        allow_empty: bool = False,
+        accept_label: str = "OK",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
@@ -117,7 +133,9 @@ class TextPromptScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog") as box:
             box.border_title = Content(inert(self.title_text))
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Static("Enter to accept · Esc to cancel", id="prompt-hint", classes="dialog-hint", markup=False)
+            yield Static(
+                "Enter to accept · Esc to cancel", id="prompt-hint", classes="dialog-hint", markup=False
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Content(inert(self.accept_label)), id="accept", variant="primary")
                 yield Button("Cancel", id="cancel")
@@ -155,7 +173,9 @@ class TextPromptScreen(ModalScreen[str | None]):
 class ChoiceScreen(ModalScreen[int | None]):
     """Pick one of ``choices``: the index on Enter, a click or its number key (1-9); None on Esc."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ChoiceScreen") + """
+    DEFAULT_CSS = (
+        _DIALOG_CSS.format(name="ChoiceScreen")
+        + """
     ChoiceScreen #choices {
         height: auto;
         max-height: 16;
@@ -163,6 +183,7 @@ class ChoiceScreen(ModalScreen[int | None]):
         background: $surface;
     }
     """
+    )
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")] + [
         Binding(str(n), f"choose({n - 1})", str(n), show=False) for n in range(1, 10)

@@ -8,7 +8,6 @@ path, permission denied) are shown in the dialog, which stays open.
 from __future__ import annotations
 
 import asyncio
-
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,8 +140,9 @@ class ExportScreen(ModalScreen[str | None]):
     class Done(Message):
         """A worker's outcome: the text it built (and where it saved it), or the error."""
 
-        def __init__(self, action: str, fmt: str, text: str = "", path: Path | None = None,
-                     error: str | None = None) -> None:
+        def __init__(
+            self, action: str, fmt: str, text: str = "", path: Path | None = None, error: str | None = None
+        ) -> None:
             super().__init__()
             self.action = action
             self.fmt = fmt
@@ -286,7 +286,9 @@ class ExportScreen(ModalScreen[str | None]):
         try:
             text = render(self.history, self.conversation_id, fmt)
         except Exception as exc:  # a missing module, a database error: shown, not raised
-            self.post_message(self.Done(action, fmt, error=f"Could not build the {FORMATS[fmt][0]} export: {exc}"))
+            self.post_message(
+                self.Done(action, fmt, error=f"Could not build the {FORMATS[fmt][0]} export: {exc}")
+            )
             return
         if path is not None:
             try:

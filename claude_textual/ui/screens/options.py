@@ -24,8 +24,12 @@ from claude_textual.config import EFFORTS, THINKING_DISPLAYS, THINKING_MODES, Se
 from claude_textual.core.catalogue import Catalogue
 from claude_textual.core.sanitize import inert
 
-SWITCHES = {"show_thinking": "Show the thinking panel", "web_search": "Web search (server tool)",
-            "web_fetch": "Web fetch (server tool)", "code_execution": "Code execution (server tool)"}
+SWITCHES = {
+    "show_thinking": "Show the thinking panel",
+    "web_search": "Web search (server tool)",
+    "web_fetch": "Web fetch (server tool)",
+    "code_execution": "Code execution (server tool)",
+}
 
 
 class ModelsLoaded(Message):
@@ -112,7 +116,9 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
             with VerticalScroll():
                 with Horizontal(classes="row"):
                     yield Label("Model")
-                    yield Select(model_choices(Catalogue(), s.model), value=s.model, allow_blank=False, id="model")
+                    yield Select(
+                        model_choices(Catalogue(), s.model), value=s.model, allow_blank=False, id="model"
+                    )
                 yield Static("Loading the model list…", id="models-note", markup=False)
                 with Horizontal(classes="row"):
                     yield Label("System prompt")
@@ -122,18 +128,25 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
                     yield Input(str(s.max_tokens), type="integer", id="max_tokens")
                 with Horizontal(classes="row"):
                     yield Label("Thinking")
-                    yield Select([(m, m) for m in THINKING_MODES], value=s.thinking, allow_blank=False, id="thinking")
+                    yield Select(
+                        [(m, m) for m in THINKING_MODES], value=s.thinking, allow_blank=False, id="thinking"
+                    )
                 with Horizontal(classes="row"):
                     yield Label("Budget (enabled)")
                     yield Input(str(s.thinking_budget), type="integer", id="thinking_budget")
                 with Horizontal(classes="row"):
                     yield Label("Effort")
-                    yield Select([(e or "default", e) for e in EFFORTS], value=s.effort, allow_blank=False,
-                                 id="effort")
+                    yield Select(
+                        [(e or "default", e) for e in EFFORTS], value=s.effort, allow_blank=False, id="effort"
+                    )
                 with Horizontal(classes="row"):
                     yield Label("Thinking shown")
-                    yield Select([(d or "model default", d) for d in THINKING_DISPLAYS], value=s.thinking_display,
-                                 allow_blank=False, id="thinking_display")
+                    yield Select(
+                        [(d or "model default", d) for d in THINKING_DISPLAYS],
+                        value=s.thinking_display,
+                        allow_blank=False,
+                        id="thinking_display",
+                    )
                 for key, label in SWITCHES.items():
                     with Horizontal(classes="row switch-row"):
                         yield Switch(getattr(s, key), id=key)
@@ -165,8 +178,10 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
 
     def chosen(self) -> tuple[dict[str, Any], list[str]]:
         """The options as entered, and what is wrong with them."""
-        values: dict[str, Any] = {"model": self.query_one("#model", Select).value,
-                                  "system": self.query_one("#system", TextArea).text}
+        values: dict[str, Any] = {
+            "model": self.query_one("#model", Select).value,
+            "system": self.query_one("#system", TextArea).text,
+        }
         for key in ("thinking", "effort", "thinking_display"):
             values[key] = self.query_one(f"#{key}", Select).value
         problems = []
@@ -178,8 +193,11 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
                 problems.append(f"{key} must be a whole number")
         for key in SWITCHES:
             values[key] = self.query_one(f"#{key}", Switch).value
-        problems += [f"{key} {problem}" for key, value in values.items()
-                     if (problem := value_problem(key, value)) is not None]
+        problems += [
+            f"{key} {problem}"
+            for key, value in values.items()
+            if (problem := value_problem(key, value)) is not None
+        ]
         return values, problems
 
     def action_save(self) -> None:

@@ -36,7 +36,9 @@ LIMIT = 50
 """Most hits asked for; the newest come first."""
 
 MATCH_STYLE = "bold reverse"
-PLACEHOLDER = 'Search all conversations — every word must match; "quote phrases"; 3+ characters search fastest'
+PLACEHOLDER = (
+    'Search all conversations — every word must match; "quote phrases"; 3+ characters search fastest'
+)
 _MARKED = re.compile("«([^«»]*)»")
 
 
@@ -48,7 +50,7 @@ def marked_text(snippet: str, short_terms: list[str] | None = None) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     end = 0
     for match in _MARKED.finditer(snippet):
-        text.append(inert(snippet[end:match.start()]))
+        text.append(inert(snippet[end : match.start()]))
         text.append(inert(match.group(1)), style=MATCH_STYLE)
         end = match.end()
     text.append(inert(snippet[end:]))

@@ -41,8 +41,7 @@ class TextView(Coalescing, MarkdownLines):
     """
 
     def __init__(self, block: Block | None = None) -> None:
-        super().__init__(inert(text_of(block)) if block else "", reserve=RESERVE_LINES,
-                         classes="text-block")
+        super().__init__(inert(text_of(block)) if block else "", reserve=RESERVE_LINES, classes="text-block")
         self._pending, self._flush_scheduled = [], False
 
     async def paint(self, chunk: str) -> None:
@@ -220,8 +219,11 @@ def block_view(block: Block, *, streaming: bool = False) -> Widget:
         if streaming:
             return TextView(block)
         text = text_of(block)
-        return LongText(block) if len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4 else \
-            StoredText(block)
+        return (
+            LongText(block)
+            if len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4
+            else StoredText(block)
+        )
     if kind in ("thinking", "redacted_thinking"):
         return ThinkingView(block, streaming=streaming)
     if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):

@@ -6,6 +6,7 @@ screen answers.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from rich.text import Text
@@ -23,8 +24,14 @@ VIEW_TITLES = {"active": "Conversations", "archived": "Archived", "trash": "Tras
 
 def relative_time(when: datetime, now: datetime | None = None) -> str:
     seconds = max(0, int(((now or utcnow()) - when).total_seconds()))
-    for size, unit in ((86400 * 365, "y"), (86400 * 30, "mo"), (86400 * 7, "w"), (86400, "d"), (3600, "h"),
-                       (60, "m")):
+    for size, unit in (
+        (86400 * 365, "y"),
+        (86400 * 30, "mo"),
+        (86400 * 7, "w"),
+        (86400, "d"),
+        (3600, "h"),
+        (60, "m"),
+    ):
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
     return "just now"
@@ -98,10 +105,8 @@ class ConversationList(OptionList):
         if conversation_id is None:
             self.highlighted = None
             return
-        try:
+        with contextlib.suppress(OptionDoesNotExist):
             self.highlighted = self.get_option_index(conversation_id)
-        except OptionDoesNotExist:
-            pass
 
     def on_focus(self) -> None:
         if self.highlighted is None and self.option_count:

@@ -37,8 +37,11 @@ def fence_opening(line: str) -> tuple[str, int, str] | None:
 def closes(line: str, char: str, length: int) -> bool:
     """``line`` closes a fence of ``length`` ``char``s (up to 3 spaces, as many or more, then blanks)."""
     stripped = line.strip(" ")
-    return (len(line) - len(line.lstrip(" ")) <= 3 and len(stripped.rstrip()) >= length
-            and set(stripped.rstrip()) == {char})
+    return (
+        len(line) - len(line.lstrip(" ")) <= 3
+        and len(stripped.rstrip()) >= length
+        and set(stripped.rstrip()) == {char}
+    )
 
 
 class Fence:

@@ -70,11 +70,11 @@ class MarkdownLines(Growing, Widget):
         changed_from = len(self._lines)  # the old tail's first line: nothing above it changes
         self._scan()
         if self._fence is not None:
-            self._fence.partial = self.source[self._scan_pos:]
+            self._fence.partial = self.source[self._scan_pos :]
             self._tail, self._tail_lines = None, None
             self._changed(changed_from)
             return
-        tail = self.source[self._frozen:]
+        tail = self.source[self._frozen :]
         lead = self._tail_lead
         markdown = rich_markdown(lead + tail)
         cut, last_kind = finished_prefix(markdown, lead + tail, skip_lines=lead.count("\n"))
@@ -119,7 +119,7 @@ class MarkdownLines(Growing, Widget):
         self._open = None
         if start < self._frozen:  # inside a block the parser already finished: not a top-level fence
             return
-        if self.source[self._frozen:start].strip():
+        if self.source[self._frozen : start].strip():
             self._chunks.append((self._frozen, start, self._tail_lead))
         separated = bool(self.source[:start].strip())
         self._fence = Fence(char, length, info, self.source[code:end].split("\n"), separated=separated)
@@ -168,13 +168,13 @@ class MarkdownLines(Growing, Widget):
             else:
                 start, end, lead = chunk
                 lines = self._render(rich_markdown(lead + self.source[start:end]), width, style)
-                self._lines.extend(lines[LEADS.get(lead, 0):])
+                self._lines.extend(lines[LEADS.get(lead, 0) :])
             self._rendered += 1
         if self._fence is not None:
             return self._lines, _FenceRows(self._fence)
         if self._tail_lines is None:
             lines = self._render(self._tail, width, style) if self._tail is not None else []
-            self._tail_lines = lines[LEADS.get(self._tail_lead, 0):]
+            self._tail_lines = lines[LEADS.get(self._tail_lead, 0) :]
         return self._lines, self._tail_lines
 
     def _render(self, markdown: Any, width: int, style: Any) -> list[Strip]:
@@ -182,8 +182,10 @@ class MarkdownLines(Growing, Widget):
         app = self.app
         options = app.console_options.update(highlight=False, width=width, height=None)
         segments = app.console.render(self.post_render(markdown, style), options)
-        return [Strip(line) for line in Segment.split_and_crop_lines(segments, width, include_new_lines=False,
-                                                                      pad=False)]
+        return [
+            Strip(line)
+            for line in Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)
+        ]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if width <= 0:
@@ -234,8 +236,10 @@ def rich_markdown(text: str) -> Any:
         from rich.markdown import Markdown as RichMarkdown
 
         # the parser Rich's Markdown.__init__ makes; tests compare the renders
-        _markdown = (RichMarkdown("", code_theme="monokai", hyperlinks=False),
-                     MarkdownIt().enable("strikethrough").enable("table"))
+        _markdown = (
+            RichMarkdown("", code_theme="monokai", hyperlinks=False),
+            MarkdownIt().enable("strikethrough").enable("table"),
+        )
     template, parser = _markdown
     markdown = copy.copy(template)
     markdown.markup, markdown.parsed = text, parser.parse(text)
@@ -250,8 +254,11 @@ def finished_prefix(markdown: Any, text: str, skip_lines: int = 0) -> tuple[int,
     continue it (``1`` becoming ``1. item`` of the list above), so it does not end anything yet.
     """
     complete = text.count("\n")
-    starts = [(token.map[0], token.type) for token in markdown.parsed
-              if token.level == 0 and token.nesting >= 0 and token.map and skip_lines <= token.map[0] < complete]
+    starts = [
+        (token.map[0], token.type)
+        for token in markdown.parsed
+        if token.level == 0 and token.nesting >= 0 and token.map and skip_lines <= token.map[0] < complete
+    ]
     if len(starts) < 2:
         return 0, ""
     line = starts[-1][0]

@@ -8,9 +8,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from claude_textual.core.describe import text_of
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
-from claude_textual.core.describe import text_of
 from claude_textual.ui.widgets.blocks import ToolView, block_view
 from claude_textual.ui.widgets.streaming import Coalescing, Growing
 
@@ -38,11 +38,13 @@ def shortened(text: str) -> str:
     lines = text.split("\n", SHOWN_LINES + 1)
     if len(lines) <= SHOWN_LINES and len(text) <= SHOWN_LINES * 200:
         return text
-    head = "\n".join(lines[:SHOWN_LINES // 2])[:SHOWN_LINES * 100]
-    tail_lines = text[-SHOWN_LINES * 100:].split("\n")[-SHOWN_LINES // 4:]
+    head = "\n".join(lines[: SHOWN_LINES // 2])[: SHOWN_LINES * 100]
+    tail_lines = text[-SHOWN_LINES * 100 :].split("\n")[-SHOWN_LINES // 4 :]
     hidden = text.count("\n") + 1 - SHOWN_LINES // 2 - len(tail_lines)
-    return f"{head}\n… {max(hidden, 0):,} more lines ({len(text):,} characters; c copies it all) …\n" + \
-        "\n".join(tail_lines)
+    return (
+        f"{head}\n… {max(hidden, 0):,} more lines ({len(text):,} characters; c copies it all) …\n"
+        + "\n".join(tail_lines)
+    )
 
 
 def branch_mark(place: tuple[int, int] | None) -> str:
@@ -69,13 +71,17 @@ class UserMessage(Static):
                 texts.append(f"[{block.get('type')}]")
         self.is_prompt = not all(b.get("type") == "tool_result" for b in message.content)
         self._body = inert(shortened("\n".join(texts)))
-        super().__init__(self._body, markup=False, classes="user-message" if self.is_prompt else "tool-results")
+        super().__init__(
+            self._body, markup=False, classes="user-message" if self.is_prompt else "tool-results"
+        )
 
     def set_branch(self, place: tuple[int, int] | None) -> None:
         """Show which of its siblings this message is (None: it has none)."""
         if place != self.branch:
             self.branch = place
-            self.update(Text(self._body).append(f"\n{branch_mark(place)}", style="dim") if place else self._body)
+            self.update(
+                Text(self._body).append(f"\n{branch_mark(place)}", style="dim") if place else self._body
+            )
 
 
 class AssistantMessage(Growing, Vertical):

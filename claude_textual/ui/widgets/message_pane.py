@@ -9,13 +9,13 @@ switch to the previous/next branch at a message that has siblings (shown ``‹ 2
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
-
-from typing import TYPE_CHECKING
 
 from claude_textual.core.codeblocks import CodeBlock, code_blocks
 from claude_textual.core.model import Message, Status
@@ -119,12 +119,23 @@ class MessagePane(Growing, VerticalScroll):
         earlier, later = (window.earlier, window.later) if window else (0, 0)
         self.earlier, self.later, self.selected, self._asked = earlier, later, None, False
         with self.app.batch_update():  # one repaint for the whole swap, not one per stage
-            await self._replace(messages, earlier, later, window.focus_seq if window else None,
-                                window.places if window else {})
+            await self._replace(
+                messages,
+                earlier,
+                later,
+                window.focus_seq if window else None,
+                window.places if window else {},
+            )
         self.show_retry_hint()
 
-    async def _replace(self, messages: list[Message], earlier: int, later: int, focus_seq: int | None,
-                       places: dict[str, tuple[int, int]]) -> None:
+    async def _replace(
+        self,
+        messages: list[Message],
+        earlier: int,
+        later: int,
+        focus_seq: int | None,
+        places: dict[str, tuple[int, int]],
+    ) -> None:
         await self.remove_children()
         widgets: list[Widget] = [message_widget(m, places) for m in messages]
         if not widgets:
@@ -156,8 +167,9 @@ class MessagePane(Growing, VerticalScroll):
         await self.mount_all(widgets, before=0)
         self._asked = False
         if first is not None:
-            self.call_after_refresh(lambda: self.scroll_to(y=first.virtual_region.y - offset, animate=False,
-                                                           immediate=True))
+            self.call_after_refresh(
+                lambda: self.scroll_to(y=first.virtual_region.y - offset, animate=False, immediate=True)
+            )
 
     def request(self, side: str) -> None:
         if side == "later":
@@ -198,8 +210,11 @@ class MessagePane(Growing, VerticalScroll):
         widgets = self.message_widgets()
         last = widgets[-1] if widgets and not self.later else None
         for widget in self.query(AssistantMessage):
-            widget.set_retryable(widget is last and not widget.streaming
-                                 and widget.message.status in (Status.ERROR, Status.INTERRUPTED))
+            widget.set_retryable(
+                widget is last
+                and not widget.streaming
+                and widget.message.status in (Status.ERROR, Status.INTERRUPTED)
+            )
 
     # ---- the running turn (see ui/relay.py) ------------------------------------------------------
     async def on_prompt_saved(self, message: turn.PromptSaved) -> None:
@@ -292,7 +307,6 @@ class MessagePane(Growing, VerticalScroll):
             self.post_message(self.PickCode(blocks))
         else:
             self.notify("No code block in that message.", severity="warning")
-
 
     def action_edit(self) -> None:
         """Edit the selected prompt, or the last one when none is selected."""

@@ -77,7 +77,7 @@ class PromptBox(TextArea):
         if text.strip() == sent:
             self.clear()
         elif text.lstrip().startswith(sent):
-            self.text = text.lstrip()[len(sent):].lstrip("\n")
+            self.text = text.lstrip()[len(sent) :].lstrip("\n")
             self.move_cursor(self.document.end)
 
     def begin_edit(self, message: ChatMessage) -> None:

@@ -53,7 +53,11 @@ class StatusBar(Static):
 
     def show_settings(self, settings: Settings, used: int, window: int) -> None:
         """The conversation's model, options and context meter (``used`` of ``window`` tokens)."""
-        self.model, self.summary, self.context = settings.model, settings_summary(settings), meter(used, window)
+        self.model, self.summary, self.context = (
+            settings.model,
+            settings_summary(settings),
+            meter(used, window),
+        )
 
     def show_totals(self, window: Window | None) -> None:
         """A conversation was opened (None: a new one): its totals, no reply yet."""
@@ -68,8 +72,11 @@ class StatusBar(Static):
         event = message.event
         self.waiting = bool(event.seconds)
         where = f"({event.attempt}/{event.retries})"
-        self.state = (f"{event.reason} — retrying in {event.seconds} s {where} · Esc stops" if event.seconds
-                      else f"{event.reason} — retrying now {where}…")
+        self.state = (
+            f"{event.reason} — retrying in {event.seconds} s {where} · Esc stops"
+            if event.seconds
+            else f"{event.reason} — retrying now {where}…"
+        )
 
     def on_block_started(self) -> None:
         self.waiting, self.state = False, "streaming…"
@@ -87,7 +94,9 @@ class StatusBar(Static):
             self.total_out += usage.count("output_tokens")
 
     def on_tool_started(self, message: turn.ToolStarted) -> None:
-        self.state = inert(f"running {message.event.tool_use.get('name')} ({message.event.server})… · Esc stops")
+        self.state = inert(
+            f"running {message.event.tool_use.get('name')} ({message.event.server})… · Esc stops"
+        )
 
     def on_tool_finished(self) -> None:
         self.state = ""

@@ -68,11 +68,17 @@ class Growing:
 
     _keep_lines = False
 
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
         old = self._size  # type: ignore[attr-defined]
         styles = self.styles  # type: ignore[attr-defined]
-        self._keep_lines = (0 < old.height <= size.height and old.width == size.width
-                            and not styles.padding.bottom and styles.border_bottom[0] in ("", "none", "hidden"))
+        self._keep_lines = (
+            0 < old.height <= size.height
+            and old.width == size.width
+            and not styles.padding.bottom
+            and styles.border_bottom[0] in ("", "none", "hidden")
+        )
         try:
             return super()._size_updated(size, virtual_size, container_size, layout=False)  # type: ignore[misc]
         finally:

@@ -29,8 +29,12 @@ def upgrade() -> None:
     op.create_table(
         "message",
         sa.Column("id", sa.String(), primary_key=True),
-        sa.Column("conversation_id", sa.String(), sa.ForeignKey("conversation.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "conversation_id",
+            sa.String(),
+            sa.ForeignKey("conversation.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(), nullable=False),
         sa.Column("model", sa.String(), nullable=True),

@@ -51,15 +51,19 @@ def upgrade() -> None:
         batch.add_column(sa.Column("deleted_at", sa.DateTime(), nullable=True))
     op.create_index("ix_conversation_deleted_updated", "conversation", ["deleted_at", "updated_at"])
     # finds replies a crashed process left 'streaming' without scanning every message at start-up
-    op.create_index("ix_message_streaming", "message", ["status"], sqlite_where=sa.text("status = 'streaming'"))
+    op.create_index(
+        "ix_message_streaming", "message", ["status"], sqlite_where=sa.text("status = 'streaming'")
+    )
     op.execute("CREATE VIRTUAL TABLE block_fts USING fts5(text, tokenize = 'trigram')")
     create_block_triggers()
     op.execute("""
         CREATE TRIGGER block_fts_delete AFTER DELETE ON block BEGIN
             DELETE FROM block_fts WHERE rowid = old.id;
         END""")
-    op.execute(f"INSERT INTO block_fts(rowid, text) SELECT id, t FROM (SELECT id, {BLOCK_TEXT.format(row='block')} "
-               "AS t FROM block) AS b WHERE t IS NOT NULL")
+    op.execute(
+        f"INSERT INTO block_fts(rowid, text) SELECT id, t FROM (SELECT id, {BLOCK_TEXT.format(row='block')} "
+        "AS t FROM block) AS b WHERE t IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
