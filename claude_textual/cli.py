@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from claude_textual import __version__
 from claude_textual.config import Settings, default_config_path, default_db_path, load_settings, write_private
+from claude_textual.core.model import VIEWS
 
 if TYPE_CHECKING:
     from claude_textual.store.history import History
@@ -79,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="list conversations, most recent first", parents=[_paths(True)])
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
-    listing.add_argument("--view", choices=["active", "archived", "trash"], default="active")
+    listing.add_argument("--view", choices=VIEWS, default="active")
     search = sub.add_parser("search", help="full-text search of every message", parents=[_paths(True)])
     search.add_argument("query", help='words to find (all must match; "quote a phrase")')
     search.add_argument("--json", action="store_true", help="print JSON")

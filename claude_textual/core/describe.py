@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from claude_textual.core.model import Block
+from claude_textual.core.model import Block, Usage
 
 
 def title_from(prompt: str, length: int) -> str:
@@ -113,3 +113,62 @@ def result_object_text(content: dict[str, Any]) -> str:
     if "error_code" in content:
         return f"error: {content['error_code']}"
     return pretty_json(content)
+
+
+CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
+"""Block types that ask for a tool to run."""
+
+
+def classify(block: Block) -> str:
+    """What a block is, for every view of it: ``text``, ``thinking``, ``redacted_thinking``, ``call``,
+    ``tool_result`` (ours, sent back), ``web_search_result``, ``server_result`` (any other server
+    tool's result) or ``other`` (a type this version does not know)."""
+    kind = block.get("type")
+    kind = kind if isinstance(kind, str) else ""
+    if kind in ("text", "thinking", "redacted_thinking", "tool_result"):
+        return kind
+    if kind in CALLS:
+        return "call"
+    if kind == "web_search_tool_result":
+        return "web_search_result"
+    return "server_result" if kind.endswith("_tool_result") else "other"
+
+
+def call_label(block: Block) -> str:
+    """``Tool call``, ``Server tool call`` or ``MCP tool call``."""
+    return {"server_tool_use": "Server tool call", "mcp_tool_use": "MCP tool call"}.get(
+        str(block.get("type")), "Tool call"
+    )
+
+
+def duration(ms: int | float) -> str:
+    """``850 ms``, ``1.5 s``, ``2 min 5 s``."""
+    if ms < 1000:
+        return f"{int(ms)} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(int(round(ms / 1000)), 60)
+    return f"{minutes} min {seconds} s"
+
+
+def usage_parts(usage: Usage, *, zeros: bool = True) -> list[str]:
+    """``in 100``, ``out 50``, ``cache read 1,000``, ``cache write 20``, server tool requests, and the
+    time the reply took (to its first token too); ``zeros=False`` leaves out cache counts of 0."""
+    parts = [f"in {usage.count('input_tokens'):,}", f"out {usage.count('output_tokens'):,}"]
+    for name, key in (
+        ("cache read", "cache_read_input_tokens"),
+        ("cache write", "cache_creation_input_tokens"),
+    ):
+        if zeros or usage.count(key):
+            parts.append(f"{name} {usage.count(key):,}")
+    server = usage.server_tool_use if isinstance(usage.server_tool_use, dict) else {}
+    for what, key in (("web search", "web_search_requests"), ("web fetch", "web_fetch_requests")):
+        count = int(server.get(key) or 0)
+        if count:
+            parts.append(f"{count} {what}{'es' if count != 1 else ''}")
+    if usage.duration_ms is not None:
+        timing = duration(usage.duration_ms)
+        if usage.ttft_ms is not None:
+            timing += f" (first token {duration(usage.ttft_ms)})"
+        parts.append(timing)
+    return parts

@@ -82,6 +82,10 @@ class Message:
         return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
 
 
+VIEWS = ("active", "archived", "trash")
+"""Which conversations a list shows: the usual ones, the archived ones, or those in the trash."""
+
+
 @dataclass
 class Conversation:
     id: str

@@ -217,6 +217,15 @@ class ChatSession:
             self._opened(window)
         return window
 
+    async def resume(self, ref: str) -> Window | Refused | None:
+        """Open the conversation ``ref`` names: ``last``, an id or a unique prefix of one."""
+        if self.store is None:
+            return None
+        try:
+            return await self.open(await asyncio.to_thread(self.store.resolve, ref))
+        except RecordError as exc:
+            return Refused(str(exc), title="--resume", severity="error")
+
     def _opened(self, window: Window) -> None:
         self.conversation_id = window.conversation.id
         self.options = window.conversation.options

@@ -7,13 +7,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from claude_textual.core.model import Conversation
+from claude_textual.core.model import VIEWS, Conversation
 
 if TYPE_CHECKING:
     from claude_textual.store.history import History
-
-VIEWS = ("active", "archived", "trash")
-"""Which conversations a list shows: the usual ones, the archived ones, or those in the trash."""
 
 PAGE = 200
 """Conversations loaded at a time; the list asks for the next page as the highlight nears its end."""

@@ -92,10 +92,6 @@ def _conversation(row: ConversationRow) -> Conversation:
     )
 
 
-VIEWS = ("active", "archived", "trash")
-"""Which conversations a list shows: the usual ones, the archived ones, or those in the trash."""
-
-
 def _in_view(view: str) -> list[Any]:
     if view == "trash":
         return [col(ConversationRow.deleted_at).is_not(None)]
@@ -134,7 +130,10 @@ def _message(row: MessageRow, blocks: list[Block], usage: Usage | None) -> Messa
 
 
 class History:
-    """The history database. Each method is one short transaction; safe to share between threads."""
+    """The history database. Each method is one short transaction; safe to share between threads.
+
+    Every method blocks (on the disk, or on a lock another program holds for up to the busy timeout):
+    the app calls them from worker threads only, never on the event loop (AGENTS.md)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -185,18 +184,11 @@ class History:
         self._set(conversation_id, archived=archived)
 
     def trash(self, conversation_id: str) -> None:
-        """Move to the trash (recoverable with ``restore`` until ``empty_trash``)."""
+        """Move to the trash (``restore`` takes it out again)."""
         self._set(conversation_id, deleted_at=utcnow())
 
     def restore(self, conversation_id: str) -> None:
         self._set(conversation_id, deleted_at=None)
-
-    def empty_trash(self) -> int:
-        """Delete for good every conversation in the trash; returns how many."""
-        with Session(self.engine) as session:
-            result = session.exec(delete(ConversationRow).where(*_in_view("trash")))
-            session.commit()
-            return result.rowcount or 0
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         with Session(self.engine) as session:

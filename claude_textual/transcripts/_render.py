@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_textual.core.model import USAGE_COUNTERS, Block, Conversation, Message, Status, Usage
+from claude_textual.core.describe import CALLS, duration
+from claude_textual.core.model import USAGE_COUNTERS, Block, Conversation, Message, Status
 
 
 def when(moment: datetime) -> str:
@@ -14,15 +15,6 @@ def when(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def duration(ms: int | float) -> str:
-    if ms < 1000:
-        return f"{int(ms)} ms"
-    if ms < 60_000:
-        return f"{ms / 1000:.1f} s"
-    minutes, seconds = divmod(int(round(ms / 1000)), 60)
-    return f"{minutes} min {seconds} s"
 
 
 def is_web_url(url: object) -> bool:
@@ -138,39 +130,14 @@ def with_marker(text: str, marker: str) -> str:
     return stripped + marker + text[len(stripped) :]
 
 
-_CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
-
-
 def tool_names(messages: list[Message]) -> dict[str, str]:
     """Tool call id -> tool name, over the whole conversation, to label the results."""
     names: dict[str, str] = {}
     for message in messages:
         for block in message.content:
-            if isinstance(block, dict) and block.get("type") in _CALLS and isinstance(block.get("id"), str):
+            if isinstance(block, dict) and block.get("type") in CALLS and isinstance(block.get("id"), str):
                 names[block["id"]] = str(block.get("name") or "?")
     return names
-
-
-def usage_parts(usage: Usage) -> list[str]:
-    parts = [
-        f"in {usage.count('input_tokens'):,}",
-        f"out {usage.count('output_tokens'):,}",
-        f"cache read {usage.count('cache_read_input_tokens'):,}",
-        f"cache write {usage.count('cache_creation_input_tokens'):,}",
-    ]
-    server = usage.server_tool_use if isinstance(usage.server_tool_use, dict) else {}
-    searches = int(server.get("web_search_requests") or 0)
-    fetches = int(server.get("web_fetch_requests") or 0)
-    if searches:
-        parts.append(f"{searches} web search{'es' if searches != 1 else ''}")
-    if fetches:
-        parts.append(f"{fetches} web fetch{'es' if fetches != 1 else ''}")
-    if usage.duration_ms is not None:
-        timing = duration(usage.duration_ms)
-        if usage.ttft_ms is not None:
-            timing += f" (first token {duration(usage.ttft_ms)})"
-        parts.append(timing)
-    return parts
 
 
 @dataclass

@@ -6,14 +6,10 @@ The messages given are usually the current branch (``History.load_messages``); w
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from claude_textual.core.model import Conversation, Message
-
-# JSON leaves these raw; escaping them keeps the same data but makes it inert on a terminal.
-_TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from claude_textual.core.sanitize import inert_json
 
 
 def message_dict(message: Message) -> dict[str, Any]:
@@ -49,8 +45,8 @@ def conversation_dict(conversation: Conversation, messages: list[Message]) -> di
 
 
 def to_json(conversation: Conversation, messages: list[Message]) -> str:
-    text = json.dumps(conversation_dict(conversation, messages), indent=2, ensure_ascii=False)
-    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """Inert on a terminal (the characters JSON leaves raw are escaped), the same data all the same."""
+    return inert_json(conversation_dict(conversation, messages))
 
 
 def render(fmt: str, conversation: Conversation, messages: list[Message]) -> str:

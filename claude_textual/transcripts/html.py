@@ -15,6 +15,7 @@ import re
 from html import escape
 from typing import Any
 
+from claude_textual.core.describe import call_label, classify, usage_parts
 from claude_textual.core.model import Block, Conversation, Message
 from claude_textual.core.sanitize import inert
 from claude_textual.transcripts._render import (
@@ -28,7 +29,6 @@ from claude_textual.transcripts._render import (
     segments,
     status_note,
     tool_names,
-    usage_parts,
     when,
     with_marker,
     without_secrets,
@@ -193,29 +193,40 @@ def _search_result(block: Block) -> str:
     return _details(f"Web search results ({len(results)})", body, "results")
 
 
+def _thinking(block: Block) -> str:
+    text = as_text(block.get("thinking")).strip("\n")
+    if not text:
+        return '<p class="note">Thinking (not shown by the API).</p>'
+    return _details("Thinking", f'<div class="pre">{escape(text)}</div>', "thinking")
+
+
+def _redacted(block: Block) -> str:
+    size = len(as_text(block.get("data")))
+    return f'<p class="note">Thinking redacted by the API ({size:,} characters of encrypted data).</p>'
+
+
+def _server_result(block: Block, names: dict[str, str]) -> str:
+    kind = str(block.get("type"))
+    name = names.get(str(block.get("tool_use_id") or ""))
+    summary = (f"Result of <code>{escape(name)}</code> " if name else "") + f"<code>{escape(kind)}</code>"
+    return _details(summary, _json(without_secrets(block.get("content"))), "tool-result")
+
+
+def _other(block: Block) -> str:
+    return _details(f"Block <code>{escape(str(block.get('type')))}</code>", _json(block), "unknown")
+
+
 def _block(block: Block, names: dict[str, str]) -> str:
-    kind = block.get("type")
-    if kind == "thinking":
-        text = as_text(block.get("thinking")).strip("\n")
-        if not text:
-            return '<p class="note">Thinking (not shown by the API).</p>'
-        return _details("Thinking", f'<div class="pre">{escape(text)}</div>', "thinking")
-    if kind == "redacted_thinking":
-        size = len(as_text(block.get("data")))
-        return f'<p class="note">Thinking redacted by the API ({size:,} characters of encrypted data).</p>'
-    if kind == "tool_use":
-        return _tool_call(block, "Tool call")
-    if kind in ("server_tool_use", "mcp_tool_use"):
-        return _tool_call(block, "Server tool call" if kind == "server_tool_use" else "MCP tool call")
-    if kind == "tool_result":
-        return _tool_result(block, names)
-    if kind == "web_search_tool_result":
-        return _search_result(block)
-    if isinstance(kind, str) and kind.endswith("_tool_result"):
-        name = names.get(str(block.get("tool_use_id") or ""))
-        summary = (f"Result of <code>{escape(name)}</code> " if name else "") + f"<code>{escape(kind)}</code>"
-        return _details(summary, _json(without_secrets(block.get("content"))), "tool-result")
-    return _details(f"Block <code>{escape(str(kind))}</code>", _json(block), "unknown")
+    """Any block but text (see ``describe.classify``)."""
+    render = {
+        "thinking": lambda: _thinking(block),
+        "redacted_thinking": lambda: _redacted(block),
+        "call": lambda: _tool_call(block, call_label(block)),
+        "tool_result": lambda: _tool_result(block, names),
+        "web_search_result": lambda: _search_result(block),
+        "server_result": lambda: _server_result(block, names),
+    }
+    return render.get(classify(block), lambda: _other(block))()
 
 
 def _sources(sources: Sources, anchor: str) -> str:

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from claude_textual.core.describe import call_label, classify, usage_parts
 from claude_textual.core.model import Block, Conversation, Message
 from claude_textual.core.sanitize import inert
 from claude_textual.transcripts._render import (
@@ -26,7 +27,6 @@ from claude_textual.transcripts._render import (
     segments,
     status_note,
     tool_names,
-    usage_parts,
     when,
     with_marker,
     without_secrets,
@@ -157,27 +157,33 @@ def _search_result(block: Block) -> str:
     return "\n".join(lines)
 
 
+def _redacted(block: Block) -> str:
+    size = len(as_text(block.get("data")))
+    return f"_Thinking redacted by the API ({size:,} characters of encrypted data)._"
+
+
+def _server_result(block: Block, names: dict[str, str]) -> str:
+    kind = str(block.get("type"))
+    name = names.get(str(block.get("tool_use_id") or ""))
+    title = f"**Result of {code_span(name)}** ({code_span(kind)})" if name else f"**{code_span(kind)}**"
+    return f"{title}\n\n{_json(without_secrets(block.get('content')))}"
+
+
+def _other(block: Block) -> str:
+    return f"**Block {code_span(str(block.get('type')))}**\n\n{_json(block)}"
+
+
 def _block(block: Block, names: dict[str, str]) -> str:
-    kind = block.get("type")
-    if kind == "thinking":
-        return _thinking(block)
-    if kind == "redacted_thinking":
-        size = len(as_text(block.get("data")))
-        return f"_Thinking redacted by the API ({size:,} characters of encrypted data)._"
-    if kind == "tool_use":
-        return _tool_call(block, "Tool call")
-    if kind in ("server_tool_use", "mcp_tool_use"):
-        return _tool_call(block, "Server tool call" if kind == "server_tool_use" else "MCP tool call")
-    if kind == "tool_result":
-        return _tool_result(block, names)
-    if kind == "web_search_tool_result":
-        return _search_result(block)
-    if isinstance(kind, str) and kind.endswith("_tool_result"):
-        ident = str(block.get("tool_use_id") or "")
-        name = names.get(ident)
-        title = f"**Result of {code_span(name)}** ({code_span(kind)})" if name else f"**{code_span(kind)}**"
-        return f"{title}\n\n{_json(without_secrets(block.get('content')))}"
-    return f"**Block {code_span(str(kind))}**\n\n{_json(block)}"
+    """Any block but text (see ``describe.classify``)."""
+    render = {
+        "thinking": lambda: _thinking(block),
+        "redacted_thinking": lambda: _redacted(block),
+        "call": lambda: _tool_call(block, call_label(block)),
+        "tool_result": lambda: _tool_result(block, names),
+        "web_search_result": lambda: _search_result(block),
+        "server_result": lambda: _server_result(block, names),
+    }
+    return render.get(classify(block), lambda: _other(block))()
 
 
 def _sources(sources: Sources) -> str:

@@ -9,10 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import on, work
 from textual.app import App
 
 from claude_textual.config import Settings
 from claude_textual.ui.screens.chat import ChatScreen
+from claude_textual.ui.widgets.prompt import PromptBox
 
 if TYPE_CHECKING:
     from claude_textual.core.loopback import LoopbackServer
@@ -52,6 +54,7 @@ class ClaudeApp(App):
         self._client_lock = threading.Lock()
         self._demo_server: LoopbackServer | None = None
         self._tools: ToolManager | None = None
+        self._sdk_requested = False
 
     def on_mount(self) -> None:
         # Start-up made many long-lived objects: keep the collector from rescanning them on every
@@ -60,21 +63,68 @@ class ClaudeApp(App):
         gc.set_threshold(20_000, 20, 20)
         if self.demo:
             self.sub_title = "DEMO — offline backend, not Claude"
-        self.push_screen(ChatScreen(self.session()))
+        self.chat = ChatScreen(self.make_session())
+        self.push_screen(self.chat)
 
-    def session(self) -> ChatSession:
+    def make_session(self) -> ChatSession:
         """The chat use-cases over this app's settings, SDK client and tools."""
         from claude_textual.config import cache_dir
         from claude_textual.session.chat import ChatSession
 
         key = "demo" if self.demo else (self.base_url or "https://api.anthropic.com")
+        settings = replace(self.settings, model=self.model)
         return ChatSession(
-            replace(self.settings, model=self.model),
+            settings,
             connect=self.connect,
             tools=self.tools,
             cache=cache_dir() / "models.json",
             catalogue_key=key,
         )
+
+    @on(PromptBox.Changed)
+    def preload_sdk(self) -> None:
+        """Import the SDK (about 2 s of CPU) off the UI thread as soon as a prompt is being typed.
+
+        Not earlier: while it imports it slows everything else, and browsing history needs no SDK.
+        Quitting never waits for it.
+        """
+        if not self._sdk_requested:
+            self._sdk_requested = True
+            threading.Thread(target=self.client, name="sdk-preload", daemon=True).start()
+
+    # ---- the screens opened over the chat ----------------------------------------------------------
+    @work(exit_on_error=False, group="modal")
+    async def action_options(self) -> None:
+        """This conversation's settings (a new conversation gets them when it is created)."""
+        from claude_textual.ui.screens.options import OptionsScreen
+
+        session = self.chat.session
+        options = await self.push_screen_wait(OptionsScreen(session.effective(), session.models))
+        refused = await session.save_options(options) if options is not None else None
+        if refused is not None:
+            self.chat.refused(refused)
+        elif options is not None:
+            self.chat.say("Saved: the next request uses these settings.")
+        self.chat.show_settings()
+
+    @work(exit_on_error=False, group="modal")
+    async def action_search(self) -> None:
+        from claude_textual.ui.screens.search import SearchScreen
+
+        if (store := self.chat.session.store) is not None:
+            hit = await self.push_screen_wait(SearchScreen(store))
+            if hit is not None:
+                self.chat.open_at(hit.conversation_id, hit.message_id)
+
+    @work(exit_on_error=False, group="modal")
+    async def action_export(self) -> None:
+        from claude_textual.ui.screens.export import ExportScreen
+
+        store, conversation_id = self.chat.session.store, self.chat.session.conversation_id
+        if store is None or conversation_id is None:
+            self.chat.say("Open a conversation to export it.", severity="warning")
+        elif result := await self.push_screen_wait(ExportScreen(store, conversation_id)):
+            self.chat.say(result)
 
     async def connect(self) -> Any:
         """The SDK client, made off the UI thread (about 2 s to import, the first time)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
 from claude_textual.core import stream, turn
@@ -126,3 +127,16 @@ class DeltaBatcher:
         if self.pending is not None:
             pending, self.pending = self.pending, None
             self.post(pending)
+
+
+async def follow(events: AsyncIterator[turn.TurnEvent], post: Callable[[turn.TurnEvent], object]) -> None:
+    """Pass a turn's ``events`` to ``post`` as they come, streamed pieces merged, letting the screen run
+    between them; closing this (a cancel) closes the turn at once."""
+    batcher = DeltaBatcher(post)
+    try:
+        async with aclosing(events) as stream:
+            async for event in stream:
+                batcher.add(event)
+                await batcher.pace()
+    finally:
+        batcher.flush()

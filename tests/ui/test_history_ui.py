@@ -7,8 +7,9 @@ from textual.widgets import Input
 
 from claude_textual.core.model import Message, user_text_message
 from claude_textual.session.chat import WINDOW
+from claude_textual.session.library import PAGE
 from claude_textual.store.history import History
-from claude_textual.ui.widgets.conversation_list import PAGE, ConversationList
+from claude_textual.ui.widgets.conversation_list import ConversationList
 from claude_textual.ui.widgets.message import UserMessage
 from claude_textual.ui.widgets.message_pane import MessagePane
 from tests.ui.uihelpers import NotificationLog, ready, run, wait_for

@@ -45,7 +45,7 @@ async def settle_tool_exchange(pilot, prompt: str = PROMPT) -> None:
         await reply.close(reply.message, None)  # settling is idempotent: this re-shows the footer only
     app.screen.query_one(PromptBox).cursor_blink = False  # a blinking cursor is on or off at random
     await pilot.pause()
-    assert "first token 0.4s · 1.7s" in str(assistants(app)[0].query_one(".reply-footer").visual)
+    assert "1.7 s (first token 400 ms)" in str(assistants(app)[0].query_one(".reply-footer").visual)
 
 
 def test_chat_after_tool_exchange(api, make_app, snap_compare):

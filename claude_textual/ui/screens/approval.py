@@ -14,13 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from claude_textual.core.model import Block
 from claude_textual.core.sanitize import inert, inert_json
 from claude_textual.core.tools import Decision
-from claude_textual.ui.screens.dialogs import _DIALOG_CSS
+from claude_textual.ui.screens.dialogs import Dialog
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -28,17 +27,14 @@ if TYPE_CHECKING:
     from claude_textual.ui.messages import ApprovalRequest
 
 
-class ApprovalScreen(ModalScreen[Decision | None]):
+class ApprovalScreen(Dialog[Decision | None]):
     """o / Enter: allow once; c: allow for this conversation; d: deny (Claude is told and goes on);
     Esc: deny and stop the turn (dismissed with None)."""
 
-    DEFAULT_CSS = (
-        _DIALOG_CSS.format(name="ApprovalScreen")
-        + """
+    DEFAULT_CSS = """
     ApprovalScreen > .dialog { width: 80; }
     ApprovalScreen #tool-input { height: auto; max-height: 16; background: $panel; padding: 0 1; }
     """
-    )
 
     BINDINGS = [
         Binding("o", "answer('once')", "Allow once"),

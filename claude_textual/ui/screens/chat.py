@@ -1,19 +1,16 @@
 """The chat screen: the sidebar, the transcript, the prompt box and the status bar, over a
 :class:`~claude_textual.session.chat.ChatSession`.
 
-It is thin: each action asks the session in a worker and applies the typed result (a window to show,
-a refusal to say, a turn to run). A running turn's events reach the widgets that own them as typed
-messages (``ui/relay.py``); only notifications and the conversation list are handled here.
+Each action asks the session in a worker and applies the typed result (a window to show, a refusal to
+say, a turn to run); a running turn's events reach the widgets that own them (``ui/relay.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from contextlib import aclosing
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,6 +22,7 @@ from claude_textual.core.model import Block, Status
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
+from claude_textual.ui.widgets.markdown_lines import warm_up_rendering
 from claude_textual.ui.widgets.message_pane import MessagePane
 from claude_textual.ui.widgets.prompt import PromptBox
 from claude_textual.ui.widgets.sidebar import Sidebar
@@ -36,20 +34,6 @@ if TYPE_CHECKING:
     from claude_textual.ui.app import ClaudeApp
 
 
-def warm_up_rendering() -> None:
-    """Render a little Markdown with code once, off the UI thread, so the lexer and parser set-up
-    (regex compiling, mostly) is not paid by the first conversation the user opens."""
-    import io
-
-    from rich.console import Console
-    from rich.markdown import Markdown
-
-    sample = "# t\n\n*a* `b`\n\n- c\n\n```python\ndef f(x):\n    return {'k': x}\n```\n"
-    Console(file=io.StringIO(), width=60, color_system="truecolor").print(
-        Markdown(sample, code_theme="monokai")
-    )
-
-
 class ChatScreen(Screen):
     app: ClaudeApp
     CSS_PATH = "chat.tcss"
@@ -58,9 +42,11 @@ class ChatScreen(Screen):
         Binding("escape", "cancel", "Stop reply"),
         Binding("ctrl+r", "retry", "Retry"),  # TextArea leaves ctrl+r free: no priority needed
         Binding("ctrl+n", "new_conversation", "New"),
-        Binding("ctrl+f", "search", "Search"),
-        Binding("ctrl+e", "export", "Export", priority=True),  # the TextArea uses ctrl+e (End works there)
-        Binding("ctrl+o", "options", "Settings"),
+        Binding("ctrl+f", "app.search", "Search"),
+        Binding(
+            "ctrl+e", "app.export", "Export", priority=True
+        ),  # the TextArea uses ctrl+e (End works there)
+        Binding("ctrl+o", "app.options", "Settings"),
         Binding("f2", "toggle_list", "List"),
         Binding("slash", "filter", "Filter", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),
@@ -71,7 +57,6 @@ class ChatScreen(Screen):
         self.session = session
         session.approve = self.ask_approval
         self.turn_worker: Worker | None = None
-        self._sdk_requested = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,12 +83,8 @@ class ChatScreen(Screen):
         self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     def refused(self, refusal: Refused) -> None:
-        self.say(
-            refusal.reason,
-            title=refusal.title,
-            severity=refusal.severity,
-            timeout=30 if refusal.severity == "error" else 5,
-        )
+        timeout = 30 if refusal.severity == "error" else 5
+        self.say(refusal.reason, title=refusal.title, severity=refusal.severity, timeout=timeout)
 
     # ---- opening -----------------------------------------------------------------------------------
     @work(exit_on_error=False, group="history")
@@ -120,31 +101,13 @@ class ChatScreen(Screen):
             self.say(f"{recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
         assert self.session.library is not None
         self.query_one(Sidebar).attach(self.session.library)
-        await self.resume()
+        if self.app.resume:
+            await self.apply(await self.session.resume(self.app.resume))
+        if self.session.conversation_id is None:
+            await self.show(None)
         if self.app.initial_prompt:
-            await self.send(self.app.initial_prompt)
-        await asyncio.to_thread(warm_up_rendering)
-
-    async def resume(self) -> None:
-        store, ref = self.session.store, self.app.resume
-        if store is not None and ref:
-            try:
-                await self.load(await asyncio.to_thread(store.resolve, ref))
-                return
-            except RecordError as exc:
-                self.say(str(exc), title="--resume", severity="error")
-        await self.show(None)
-
-    @on(PromptBox.Changed)
-    def preload_sdk(self) -> None:
-        """Import the SDK (about 2 s of CPU) off the UI thread as soon as a prompt is being typed.
-
-        Not earlier: while it imports it slows everything else, and browsing history needs no SDK.
-        Quitting never waits for it.
-        """
-        if not self._sdk_requested:
-            self._sdk_requested = True
-            threading.Thread(target=self.app.client, name="sdk-preload", daemon=True).start()
+            self.send(self.app.initial_prompt)
+        await asyncio.to_thread(warm_up_rendering)  # off the UI thread: the first conversation opens faster
 
     async def show(self, window: Window | None) -> None:
         """Show a conversation's window (None: a new conversation)."""
@@ -164,9 +127,6 @@ class ChatScreen(Screen):
 
     @work(exit_on_error=False, exclusive=True, group="open")
     async def open(self, conversation_id: str) -> None:
-        await self.load(conversation_id)
-
-    async def load(self, conversation_id: str) -> None:
         """Show the end of conversation ``conversation_id``, which becomes the open one."""
         if self.session.conversation_id != conversation_id:
             self.query_one(PromptBox).end_edit()  # the prompt being edited belongs to the other one
@@ -210,29 +170,11 @@ class ChatScreen(Screen):
     async def open_at(self, conversation_id: str, message_id: str) -> None:
         await self.apply(await self.session.open_at(conversation_id, message_id))
 
-    def on_message_pane_copy_text(self, message: MessagePane.CopyText) -> None:
-        from claude_textual.ui.clipboard import copy_text
-
-        self.say(f"{message.what.capitalize()}: {copy_text(self.app, message.text)}")
-
-    @work(exit_on_error=False)
-    async def on_message_pane_pick_code(self, message: MessagePane.PickCode) -> None:
-        from claude_textual.ui.screens.dialogs import ChoiceScreen
-
-        index = await self.app.push_screen_wait(
-            ChoiceScreen("Copy which code block?", [b.summary() for b in message.blocks])
-        )
-        if index is not None:
-            self.on_message_pane_copy_text(MessagePane.CopyText(message.blocks[index].code, "code block"))
-
     # ---- sending and the running turn --------------------------------------------------------------
     def on_prompt_box_submitted(self, event: PromptBox.Submitted) -> None:
-        self.send_worker(event.text)
+        self.send(event.text)
 
     @work(exit_on_error=False, group="send")
-    async def send_worker(self, text: str) -> None:
-        await self.send(text)
-
     async def send(self, text: str) -> None:
         """Plan sending ``text`` (counting it first when it may not fit), then run the turn. The box
         keeps the prompt until it is saved (``PromptSaved``), so a refusal or a failure loses nothing."""
@@ -267,33 +209,18 @@ class ChatScreen(Screen):
 
     @work(exit_on_error=False, exclusive=True, group="turn")
     async def run_turn(self, plan: Ready) -> None:
-        from claude_textual.ui.relay import DeltaBatcher, Relay
+        from claude_textual.ui.relay import Relay, follow
 
-        relay = Relay(
-            pane=self.query_one(MessagePane),
-            status=self.query_one(StatusBar),
-            prompt=self.query_one(PromptBox),
-            screen=self,
-        )
-        batcher = DeltaBatcher(relay)  # streamed pieces merged: one message per SSE event is costly
-        try:
-            async with aclosing(self.session.run(plan)) as events:  # a cancel closes the turn here and now
-                async for event in events:
-                    batcher.add(event)
-                    await batcher.pace()
-        finally:
-            batcher.flush()
+        owners = {"pane": self.query_one(MessagePane), "status": self.query_one(StatusBar)}
+        await follow(self.session.run(plan), Relay(**owners, prompt=self.query_one(PromptBox), screen=self))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self.turn_worker or event.state not in (
-            WorkerState.CANCELLED,
-            WorkerState.ERROR,
-        ):
-            return
-        reply = self.session.turn.reply if self.session.turn else None
-        error = event.worker.error if event.state == WorkerState.ERROR else None
-        for owner in (self.query_one(MessagePane), self.query_one(StatusBar), self):
-            owner.post_message(turn.TurnStopped(reply, error))
+        """A turn stopped (Esc) or failed before its reply closed: its owners settle it as it stands."""
+        if event.worker is self.turn_worker and event.state in (WorkerState.CANCELLED, WorkerState.ERROR):
+            reply = self.session.turn.reply if self.session.turn else None
+            error = event.worker.error if event.state == WorkerState.ERROR else None
+            for owner in (self.query_one(MessagePane), self.query_one(StatusBar), self):
+                owner.post_message(turn.TurnStopped(reply, error))
 
     def on_turn_stopped(self, message: turn.TurnStopped) -> None:
         if message.error is not None:
@@ -365,47 +292,9 @@ class ChatScreen(Screen):
         self.query_one(StatusBar).show_settings(settings, self.session.used, self.session.context_window())
         self.query_one(MessagePane).set_class(not settings.show_thinking, "-hide-thinking")
 
-    @work(exit_on_error=False, group="modal")
-    async def action_options(self) -> None:
-        """Ctrl+O: this conversation's settings (a new conversation gets them when it is created)."""
-        from claude_textual.ui.screens.options import OptionsScreen
-
-        options = await self.app.push_screen_wait(
-            OptionsScreen(self.session.effective(), self.session.models)
-        )
-        refused = await self.session.save_options(options) if options is not None else None
-        if refused is not None:
-            self.refused(refused)
-        elif options is not None:
-            self.say("Saved: the next request uses these settings.")
-        self.show_settings()
-
     def action_toggle_list(self) -> None:
         self.query_one(Sidebar).toggle_class("-hidden")
 
     def action_filter(self) -> None:
         self.query_one(Sidebar).remove_class("-hidden")
         self.query_one("#filter", Input).focus()
-
-    @work(exit_on_error=False, group="modal")
-    async def action_search(self) -> None:
-        if self.session.store is None:
-            return
-        from claude_textual.ui.screens.search import SearchScreen
-
-        hit = await self.app.push_screen_wait(SearchScreen(self.session.store))
-        if hit is not None:
-            self.open_at(hit.conversation_id, hit.message_id)
-
-    @work(exit_on_error=False, group="modal")
-    async def action_export(self) -> None:
-        if self.session.store is None or self.session.conversation_id is None:
-            self.say("Open a conversation to export it.", severity="warning")
-            return
-        from claude_textual.ui.screens.export import ExportScreen
-
-        result = await self.app.push_screen_wait(
-            ExportScreen(self.session.store, self.session.conversation_id)
-        )
-        if result:
-            self.say(result)

@@ -12,53 +12,44 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claude_textual.core.sanitize import inert
 
-_DIALOG_CSS = """
-{name} {{
-    align: center middle;
-    background: $background 60%;
-}}
-{name} > .dialog {{
-    width: 64;
-    max-width: 90%;
-    height: auto;
-    border: round $accent;
-    border-title-color: $text;
-    background: $surface;
-    padding: 1 2;
-}}
-{name} .dialog-text {{
-    width: 100%;
-    margin-bottom: 1;
-}}
-{name} .dialog-hint {{
-    color: $text-muted;
-    height: auto;
-}}
-{name} .dialog-hint.-error {{
-    color: $error;
-}}
-{name} .dialog-buttons {{
-    width: 100%;
-    height: auto;
-    margin-top: 1;
-    align-horizontal: right;
-}}
-{name} .dialog-buttons Button {{
-    margin-left: 1;
-}}
-"""
+
+class Dialog(ModalScreen[ScreenResultType]):
+    """A modal box in the middle of the screen, over the dimmed screen beneath: the base of every dialog.
+
+    Its content goes in a ``Vertical(classes="dialog")``; ``.dialog-text``, ``.dialog-hint`` and
+    ``.dialog-buttons`` lay out a question, a hint and a row of buttons.
+    """
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        background: $background 60%;
+    }
+    Dialog > .dialog {
+        width: 64;
+        max-width: 90%;
+        height: auto;
+        border: round $accent;
+        border-title-color: $text;
+        background: $surface;
+        padding: 1 2;
+    }
+    Dialog .dialog-text { width: 100%; margin-bottom: 1; }
+    Dialog .dialog-hint { color: $text-muted; height: auto; }
+    Dialog .dialog-hint.-error { color: $error; }
+    Dialog .dialog-buttons { width: 100%; height: auto; margin-top: 1; align-horizontal: right; }
+    Dialog .dialog-buttons Button { margin-left: 1; }
+    """
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Ask ``question``; True for y / Enter / the confirm button, False for n / Esc / Cancel."""
-
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ConfirmScreen")
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
@@ -106,10 +97,8 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class TextPromptScreen(ModalScreen[str | None]):
+class TextPromptScreen(Dialog[str | None]):
     """Ask for one line of text, prefilled with ``value``; the stripped text on Enter, None on Esc."""
-
-    DEFAULT_CSS = _DIALOG_CSS.format(name="TextPromptScreen")
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -170,20 +159,12 @@ class TextPromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(ModalScreen[int | None]):
+class ChoiceScreen(Dialog[int | None]):
     """Pick one of ``choices``: the index on Enter, a click or its number key (1-9); None on Esc."""
 
-    DEFAULT_CSS = (
-        _DIALOG_CSS.format(name="ChoiceScreen")
-        + """
-    ChoiceScreen #choices {
-        height: auto;
-        max-height: 16;
-        border: none;
-        background: $surface;
-    }
+    DEFAULT_CSS = """
+    ChoiceScreen #choices { height: auto; max-height: 16; border: none; background: $surface; }
     """
-    )
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")] + [
         Binding(str(n), f"choose({n - 1})", str(n), show=False) for n in range(1, 10)

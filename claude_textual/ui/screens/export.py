@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,6 +158,10 @@ class ExportScreen(ModalScreen[str | None]):
         self.fmt = fmt if fmt in FORMATS else "markdown"
         self.conversation: Conversation | None = None
         self.busy = False
+        self.loaded = False
+        self._asked: Callable[[], None] | None = (
+            None  # save or copy, asked for before the conversation was read
+        )
         self._overwrite: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -176,13 +181,12 @@ class ExportScreen(ModalScreen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#export-save", Button).disabled = True
-        self.query_one("#export-copy", Button).disabled = True
         self.query_one("#export-format", RadioSet).focus()
         self.load()
 
-    @work(exit_on_error=False, group="export")
+    @work(exit_on_error=False, group="load")
     async def load(self) -> None:
+        """Read the conversation off the event loop; a save or copy asked for meanwhile then runs."""
         try:
             self.conversation = await asyncio.to_thread(self.history.get_conversation, self.conversation_id)
         except Exception as exc:  # the database failing is shown, not raised
@@ -195,8 +199,9 @@ class ExportScreen(ModalScreen[str | None]):
         else:
             self.query_one("#export-title", Static).update(inert(self.conversation.title) or "(untitled)")
             self.query_one("#export-path", Input).value = str(default_path(self.conversation, self.fmt))
-            self.query_one("#export-save", Button).disabled = False
-            self.query_one("#export-copy", Button).disabled = False
+        self.loaded = True
+        if self._asked is not None and self.conversation is not None:
+            self._asked()
 
     # ---- format and path ---------------------------------------------------------------------------
     @property
@@ -251,6 +256,9 @@ class ExportScreen(ModalScreen[str | None]):
         self.action_cancel()
 
     def action_save(self) -> None:
+        if not self.loaded:
+            self._asked = self.action_save
+            return
         if self.busy or self.conversation is None:
             return
         text = self.path_input.value.strip()
@@ -270,7 +278,9 @@ class ExportScreen(ModalScreen[str | None]):
         self.start("save", path)
 
     def action_copy(self) -> None:
-        if not self.busy and self.conversation is not None:
+        if not self.loaded:
+            self._asked = self.action_copy
+        elif not self.busy and self.conversation is not None:
             self.start("copy", None)
 
     def start(self, action: str, path: Path | None) -> None:

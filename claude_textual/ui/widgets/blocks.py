@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from claude_textual.core.describe import (
+    classify,
     dicts,
     pretty_json,
     result_text,
@@ -213,21 +214,23 @@ class ResultView(PanelView):
 
 def block_view(block: Block, *, streaming: bool = False) -> Widget:
     """The view for any block type, including ones this version does not know."""
-    kind = block.get("type")
-    kind = kind if isinstance(kind, str) else ""
+    kind = classify(block)
     if kind == "text":
         if streaming:
             return TextView(block)
         text = text_of(block)
-        return (
-            LongText(block)
-            if len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4
-            else StoredText(block)
-        )
+        long = len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4
+        return LongText(block) if long else StoredText(block)
     if kind in ("thinking", "redacted_thinking"):
         return ThinkingView(block, streaming=streaming)
-    if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
+    if kind == "call":
         return ToolView(block, streaming=streaming)
-    if kind == "tool_result" or kind.endswith("_tool_result"):
+    if kind in ("tool_result", "web_search_result", "server_result"):
         return ResultView(block, streaming=streaming)
-    return PanelView(f"{kind or 'unknown'} block", pretty_json(block), collapsed=True, classes="other-block")
+    name = block.get("type")
+    return PanelView(
+        f"{name if isinstance(name, str) and name else 'unknown'} block",
+        pretty_json(block),
+        collapsed=True,
+        classes="other-block",
+    )

@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from claude_textual.core.model import Conversation, utcnow
 from claude_textual.core.sanitize import inert
+from claude_textual.session.library import PAGE
 
-PAGE = 200
 VIEW_TITLES = {"active": "Conversations", "archived": "Archived", "trash": "Trash"}
 
 
@@ -54,6 +54,10 @@ def _label(conv: Conversation) -> Text:
 
 
 class ConversationList(OptionList):
+    DEFAULT_CSS = """
+    ConversationList { height: 1fr; border: round $panel; border-title-color: $text-muted; background: $surface; }
+    ConversationList:focus { border: round $accent; }
+    """
     BINDINGS = [
         Binding("r", "act('rename')", "Rename"),
         Binding("d,delete", "act('delete')", "Delete"),

@@ -9,7 +9,6 @@ its line count and a repaint costs what the visible lines cost. It looks like Ri
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.segment import Segment
@@ -19,29 +18,6 @@ BIG_FENCE_LINES = 200
 """A fenced block with more lines than this is drawn as a :class:`Fence`."""
 
 THEME = "monokai"
-
-_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
-
-
-def fence_opening(line: str) -> tuple[str, int, str] | None:
-    """(fence character, fence length, info string) when ``line`` opens a fenced code block."""
-    match = _OPEN.match(line)
-    if match is None:
-        return None
-    marker, info = match.groups()
-    if marker[0] == "`" and "`" in info:  # not a fence: an inline code span
-        return None
-    return marker[0], len(marker), info.strip()
-
-
-def closes(line: str, char: str, length: int) -> bool:
-    """``line`` closes a fence of ``length`` ``char``s (up to 3 spaces, as many or more, then blanks)."""
-    stripped = line.strip(" ")
-    return (
-        len(line) - len(line.lstrip(" ")) <= 3
-        and len(stripped.rstrip()) >= length
-        and set(stripped.rstrip()) == {char}
-    )
 
 
 class Fence:

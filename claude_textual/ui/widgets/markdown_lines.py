@@ -15,7 +15,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from claude_textual.ui.widgets.fence import BIG_FENCE_LINES, Fence, closes, fence_opening
+from claude_textual.core.codeblocks import closes, fence_opening
+from claude_textual.ui.widgets.fence import BIG_FENCE_LINES, Fence
 from claude_textual.ui.widgets.streaming import Growing
 
 
@@ -280,3 +281,17 @@ def _lead(kind: str) -> str:
     block of the kind its predecessor has — a rule, or a one-line paragraph — whose lines are dropped.
     """
     return "---\n\n" if kind == "hr" else "x\n\n"
+
+
+def warm_up_rendering() -> None:
+    """Render a little Markdown with code once, off the UI thread, so the lexer and parser set-up
+    (regex compiling, mostly) is not paid by the first conversation the user opens."""
+    import io
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    sample = "# t\n\n*a* `b`\n\n- c\n\n```python\ndef f(x):\n    return {'k': x}\n```\n"
+    Console(file=io.StringIO(), width=60, color_system="truecolor").print(
+        Markdown(sample, code_theme="monokai")
+    )

@@ -8,27 +8,11 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from claude_textual.core.describe import text_of
+from claude_textual.core.describe import text_of, usage_parts
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.widgets.blocks import ToolView, block_view
 from claude_textual.ui.widgets.streaming import Coalescing, Growing
-
-
-def usage_line(message: Message) -> str:
-    usage = message.usage
-    if usage is None:
-        return ""
-    parts = [f"in {usage.count('input_tokens'):,}", f"out {usage.count('output_tokens'):,}"]
-    cached = usage.count("cache_read_input_tokens")
-    if cached:
-        parts.append(f"cached {cached:,}")
-    if usage.ttft_ms is not None:
-        parts.append(f"first token {usage.ttft_ms / 1000:.1f}s")
-    if usage.duration_ms is not None:
-        parts.append(f"{usage.duration_ms / 1000:.1f}s")
-    return " · ".join(parts)
-
 
 SHOWN_LINES = 60
 """A prompt longer than this many lines shows its start and end; ``c`` copies all of it."""
@@ -55,6 +39,11 @@ def branch_mark(place: tuple[int, int] | None) -> str:
 class UserMessage(Static):
     """A prompt, or the tool results we sent back (shown compactly); a last line ``‹ 2/3 ›`` when an
     edit made siblings of it."""
+
+    DEFAULT_CSS = """
+    UserMessage.user-message { margin: 1 0 0 0; padding: 0 1; border-left: thick $primary; background: $boost; }
+    UserMessage.tool-results { margin: 0; padding: 0 1; color: $text-muted; border-left: thick $warning; }
+    """
 
     def __init__(self, message: Message) -> None:
         self.message = message
@@ -88,6 +77,21 @@ class AssistantMessage(Growing, Vertical):
     """Claude's reply: a header (with ``‹ 2/3 ›`` when retries made siblings of it), one view per
     content block, and a footer with status and usage. The last failed or interrupted reply says
     that Ctrl+R retries it (``retryable``).
+    """
+
+    DEFAULT_CSS = """
+    AssistantMessage { height: auto; margin: 1 0 0 0; border-left: thick $success; padding: 0 0 0 1; }
+    AssistantMessage.-error { border-left: thick $error; }
+    AssistantMessage.-interrupted { border-left: thick $warning; }
+    AssistantMessage .reply-header { color: $success; text-style: bold; }
+    AssistantMessage .reply-footer { color: $text-muted; }
+    AssistantMessage.-error .reply-footer { color: $error; }
+    AssistantMessage .text-block { margin: 0; padding: 0; }
+    AssistantMessage .citations { color: $text-muted; }
+    AssistantMessage Collapsible { margin: 0; padding: 0; border-top: none; background: transparent; }
+    AssistantMessage .thinking-block .panel-body { color: $text-muted; text-style: italic; }
+    AssistantMessage .tool-block .panel-body, AssistantMessage .result-block .panel-body,
+    AssistantMessage .other-block .panel-body { color: $text; background: $boost; }
     """
 
     def __init__(self, message: Message, *, streaming: bool = False) -> None:
@@ -185,9 +189,8 @@ class AssistantMessage(Growing, Vertical):
         details = (message.extra.get("stop_details") or {}).get("explanation")
         if details:
             parts.append(inert(details))
-        usage = usage_line(message)
-        if usage:
-            parts.append(usage)
+        if message.usage is not None:
+            parts.extend(usage_parts(message.usage, zeros=False))
         if self.retryable:
             parts.append("Ctrl+R retries")
         error = str(failure) if failure else message.error

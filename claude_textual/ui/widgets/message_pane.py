@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
@@ -48,6 +49,14 @@ class Hint(Static):
 
 
 class MessagePane(Growing, VerticalScroll):
+    DEFAULT_CSS = """
+    MessagePane { height: 1fr; padding: 0 1; layout: stream; }
+    MessagePane .hint { color: $text-muted; margin: 1 0; }
+    MessagePane .hint.earlier, MessagePane .hint.later { text-align: center; background: $boost; }
+    MessagePane .-selected { background: $accent 15%; }
+    /* a conversation's "show the thinking panel" off (Ctrl+O) */
+    MessagePane.-hide-thinking .thinking-block { display: none; }
+    """
     BINDINGS = [
         Binding("k", "select(-1)", "Prev msg", show=False),
         Binding("j", "select(1)", "Next msg", show=False),
@@ -65,17 +74,6 @@ class MessagePane(Growing, VerticalScroll):
 
     class NeedLatest(TextualMessage):
         """The window does not reach the end; show the conversation's end instead."""
-
-    class CopyText(TextualMessage):
-        def __init__(self, text: str, what: str) -> None:
-            super().__init__()
-            self.text = text
-            self.what = what
-
-    class PickCode(TextualMessage):
-        def __init__(self, blocks: list[CodeBlock]) -> None:
-            super().__init__()
-            self.blocks = blocks
 
     class Edit(TextualMessage):
         """Edit this prompt: send a changed copy as a new branch."""
@@ -296,17 +294,32 @@ class MessagePane(Growing, VerticalScroll):
     def action_copy_message(self) -> None:
         target = self._target()
         if target is not None:
-            self.post_message(self.CopyText(target.message.text(), "message"))
+            self.copy(target.message.text(), "message")
 
     def action_copy_code(self) -> None:
         target = self._target()
         blocks = code_blocks(target.message.text()) if target is not None else []
         if len(blocks) == 1:
-            self.post_message(self.CopyText(blocks[0].code, "code block"))
+            self.copy(blocks[0].code, "code block")
         elif blocks:
-            self.post_message(self.PickCode(blocks))
+            self.pick_code(blocks)
         else:
             self.notify("No code block in that message.", severity="warning")
+
+    def copy(self, text: str, what: str) -> None:
+        from claude_textual.ui.clipboard import copy_text
+
+        self.notify(f"{what.capitalize()}: {copy_text(self.app, text)}", markup=False)
+
+    @work(exit_on_error=False, group="modal")
+    async def pick_code(self, blocks: list[CodeBlock]) -> None:
+        from claude_textual.ui.screens.dialogs import ChoiceScreen
+
+        index = await self.app.push_screen_wait(
+            ChoiceScreen("Copy which code block?", [b.summary() for b in blocks])
+        )
+        if index is not None:
+            self.copy(blocks[index].code, "code block")
 
     def action_edit(self) -> None:
         """Edit the selected prompt, or the last one when none is selected."""

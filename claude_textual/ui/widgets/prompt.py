@@ -21,6 +21,10 @@ EDITING = "Editing an earlier prompt: Ctrl+S sends it as a new branch · Esc can
 
 
 class PromptBox(TextArea):
+    DEFAULT_CSS = """
+    PromptBox, PromptBox:focus { height: auto; min-height: 3; max-height: 12; border: round $primary; }
+    PromptBox.-editing, PromptBox.-editing:focus { border: round $warning; border-title-color: $warning; }
+    """
     BINDINGS = [Binding("ctrl+s", "submit", "Send")]
 
     class Submitted(Message):

@@ -36,6 +36,9 @@ def settings_summary(settings: Settings) -> str:
 
 
 class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
     model: reactive[str] = reactive("")
     demo: reactive[bool] = reactive(False)
     summary: reactive[str] = reactive("")
