@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 APP_NAME = "claude-textual"
-DEFAULT_MODEL = "claude-sonnet-4-6"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 THINKING_MODES = ("off", "adaptive", "enabled")
 TOOL_TIMEOUT = 60.0
 START_TIMEOUT = 30.0
@@ -113,18 +113,6 @@ class Settings:
     """Tools (or servers, for all their tools) that run without asking."""
     mcp_servers: tuple[McpServer, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
-
-    def thinking_param(self) -> dict | None:
-        """The ``thinking`` request parameter, or None when thinking is off."""
-        if self.thinking == "adaptive":
-            param: dict = {"type": "adaptive"}
-        elif self.thinking == "enabled":
-            param = {"type": "enabled", "budget_tokens": self.thinking_budget}
-        else:
-            return None
-        if self.thinking_display:
-            param["display"] = self.thinking_display
-        return param
 
     def with_options(self, options: Mapping[str, Any]) -> Settings:
         """These settings with a conversation's own ``options`` laid over them; stored keys that are

@@ -17,6 +17,7 @@ from claude_textual.config import Settings
 from claude_textual.core.demo import demo_responder
 from claude_textual.core.loopback import LoopbackServer, Reply
 from claude_textual.store.history import History
+from tests.model_rules import api_refusal
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 SSE = SHARED / "sse"
@@ -40,7 +41,7 @@ class ScriptedAPI(LoopbackServer):
 
     def __init__(self) -> None:
         self.queue: list[Reply] = []
-        super().__init__(self._respond)
+        super().__init__(self._respond, validate=api_refusal)
 
     def _respond(self, body: dict[str, Any]) -> Reply:
         return self.queue.pop(0) if self.queue else demo_responder(body)

@@ -64,6 +64,15 @@ async def check_fit(connect: Callable[[], Awaitable[Any]], params: dict[str, Any
     is taken to fit, with a note saying it was not counted.
     """
     request = {key: params[key] for key in _COUNTED if key in params}
+    tools = request.pop("tools", [])
+    client_tools = [t for t in tools if "input_schema" in t]  # count_tokens refuses server tools
+    if client_tools:
+        request["tools"] = client_tools
+    left_out = (
+        " (The count leaves out the server tools, which count_tokens does not take.)"
+        if len(client_tools) < len(tools)
+        else ""
+    )
     try:
         client = await connect()
         counted = (await client.messages.count_tokens(**request)).input_tokens
@@ -81,7 +90,8 @@ async def check_fit(connect: Callable[[], Awaitable[Any]], params: dict[str, Any
                 f"Not sent: the request would be {counted:,} tokens, and with max_tokens {max_tokens:,} that is more "
                 f"than the context window of {params.get('model')} ({window:,}). Shorten the prompt, start a new "
                 "conversation (Ctrl+N) or lower max_tokens (Ctrl+O). Your prompt is still in the box."
+                + left_out
             ),
             counted,
         )
-    return Fit(True, "", counted)
+    return Fit(True, left_out.strip(), counted)

@@ -14,7 +14,8 @@ from claude_textual.core.loopback import LoopbackServer, Piece, Reply, model_inf
 
 DEMO_MODEL = "claude-demo"
 DEMO_MODELS = [model_info(DEMO_MODEL, "Offline demo (not Claude)", 200_000)] + [
-    model_info(choice.id, choice.name, choice.context_window or 200_000) for choice in BUILTIN
+    model_info(choice.id, choice.name, choice.context_window or 200_000, caps=choice.caps)
+    for choice in BUILTIN
 ]
 _ids = itertools.count(1)
 

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from claude_textual.core.capabilities import EFFORTS, THINKING_TYPES, Capabilities
+
 DROP = object()
 """A body piece that closes the connection at once, mid-stream."""
 
@@ -47,19 +49,56 @@ class Reply:
         return cls(status, [json.dumps(data).encode()], {"content-type": "application/json", **headers})
 
 
-def model_info(
-    model_id: str, display_name: str, context_window: int, max_tokens: int = 64000
-) -> dict[str, Any]:
-    """One ``ModelInfo`` as ``GET /v1/models`` lists it."""
+def capabilities_json(caps: Capabilities) -> dict[str, Any]:
+    """``caps`` in the shape of the API's ``ModelInfo.capabilities``."""
+
+    def yes(flag: bool) -> dict[str, bool]:
+        return {"supported": bool(flag)}
+
     return {
+        "batch": yes(True),
+        "citations": yes(True),
+        "code_execution": yes("code_execution" in caps.server_tools),
+        "context_management": yes(False),
+        "effort": {"supported": bool(caps.efforts), **{e: yes(e in caps.efforts) for e in EFFORTS}},
+        "image_input": yes(caps.images),
+        "pdf_input": yes(caps.pdfs),
+        "server_tools": {
+            "supported": bool(caps.server_tools),
+            **{t: yes(t in caps.server_tools) for t in ("code_execution", "web_search")},
+        },
+        "structured_outputs": yes(True),
+        "thinking": {
+            "supported": bool(caps.thinking - {"disabled"}),
+            "types": {t: yes(t in caps.thinking) for t in THINKING_TYPES},
+        },
+    }
+
+
+def model_info(
+    model_id: str,
+    display_name: str,
+    context_window: int,
+    max_tokens: int = 64000,
+    caps: Capabilities | None = None,
+    lifecycle: str = "active",
+    retires_at: str | None = None,
+) -> dict[str, Any]:
+    """One ``ModelInfo`` as ``GET /v1/models`` lists it (with ``capabilities`` when ``caps`` are given)."""
+    info: dict[str, Any] = {
         "type": "model",
         "id": model_id,
         "display_name": display_name,
         "created_at": "2025-01-01T00:00:00Z",
-        "lifecycle": "active",
+        "lifecycle": lifecycle,
         "max_input_tokens": context_window,
-        "max_tokens": max_tokens,
+        "max_tokens": caps.max_tokens if caps and caps.max_tokens else max_tokens,
     }
+    if caps is not None:
+        info["capabilities"] = capabilities_json(caps)
+    if retires_at is not None:
+        info["retires_at"] = f"{retires_at}T00:00:00Z"
+    return info
 
 
 def models_page(models: list[dict[str, Any]], query: dict[str, str]) -> Reply:
@@ -96,6 +135,8 @@ class Recorded:
 
 
 Responder = Callable[[dict[str, Any]], Reply]
+Validator = Callable[[str, dict[str, Any]], "str | None"]
+"""The API's complaint about a request to a route (``messages`` or ``count_tokens``), or None."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -124,7 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = {}
         self.server.requests.append(Recorded(self.path, dict(self.headers.items()), body))
         route = urlsplit(self.path).path
-        if route.endswith("/v1/messages"):
+        name = "messages" if route.endswith("/v1/messages") else "count_tokens"
+        problem = self.server.validate(name, body) if self.server.validate else None
+        if problem is not None:
+            reply = Reply.error(400, "invalid_request_error", problem)
+        elif route.endswith("/v1/messages"):
             reply = self.server.responder(body)
         elif route.endswith("/v1/messages/count_tokens"):
             reply = self.server.counter(body)
@@ -176,9 +221,12 @@ class LoopbackServer(ThreadingHTTPServer):
         *,
         models: list[dict[str, Any]] | None = None,
         counter: Responder = estimate_tokens,
+        validate: Validator | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.responder = responder
+        self.validate = validate
+        """Refuses with a 400 what the API would (tests give it the API's rules per model)."""
         self.models: list[dict[str, Any]] = list(models or [])
         self.models_reply: Reply | None = None
         self.counter = counter

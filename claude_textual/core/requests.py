@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from claude_textual.config import Settings
+from claude_textual.core.capabilities import Capabilities, Fitted, fit
+from claude_textual.core.catalogue import builtin_choice
 from claude_textual.core.model import Block, Message
 
 # Fields the API adds to response blocks that it does not take back in a request.
@@ -69,12 +71,40 @@ def unavailable_results(message: Message) -> list[Block]:
     ]
 
 
-def build_messages(history: list[Message]) -> list[dict[str, Any]]:
-    """The ``messages`` parameter for a conversation's stored history."""
+THINKING = ("thinking", "redacted_thinking")
+
+
+def other_model(writer: str | None, model: str) -> bool:
+    """``writer`` and ``model`` are two different models of the built-in table (an alias and its dated id
+    are one; a model nobody knows, behind a gateway say, is taken to be the same: the API decides)."""
+    if not writer:
+        return False
+    known, target = builtin_choice(writer), builtin_choice(model)
+    return known is not None and target is not None and known.id != target.id
+
+
+def foreign_reasoning(history: list[Message], model: str) -> list[str]:
+    """The other models whose thinking blocks stand in ``history``: a thinking block belongs to the model
+    that wrote it, and another model refuses it (or cannot use it), so it is not sent to ``model``."""
+    writers = {
+        str(m.model)
+        for m in history
+        if m.role == "assistant"
+        and other_model(m.model, model)
+        and any(b.get("type") in THINKING for b in m.content)
+    }
+    return sorted(writers)
+
+
+def build_messages(history: list[Message], model: str | None = None) -> list[dict[str, Any]]:
+    """The ``messages`` parameter for a conversation's stored history; with ``model``, thinking blocks
+    another model wrote are left out."""
     turns: list[dict[str, Any]] = []
     pending: list[Block] = []  # tool calls of the last assistant turn still owed a result
     for message in history:
         blocks = [b for b in map(request_block, message.content) if b is not None]
+        if model and message.role == "assistant" and other_model(message.model, model):
+            blocks = [b for b in blocks if b.get("type") not in THINKING]
         if message.role == "user":
             answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
             owed = [
@@ -98,31 +128,48 @@ def build_messages(history: list[Message]) -> list[dict[str, Any]]:
     return turns
 
 
-def server_tools(settings: Settings) -> list[dict[str, Any]]:
-    """Definitions of the server tools ``settings`` switch on."""
-    return [dict(tool) for key, tool in SERVER_TOOLS.items() if getattr(settings, key)]
+def fit_settings(settings: Settings, caps: Capabilities | None) -> Fitted:
+    """The conversation's wishes in the form the model accepts (see ``core/capabilities.py``)."""
+    tools = tuple(key for key in SERVER_TOOLS if getattr(settings, key))
+    return fit(
+        model=settings.model,
+        caps=caps,
+        thinking=settings.thinking,
+        budget=settings.thinking_budget,
+        display=settings.thinking_display,
+        effort=settings.effort,
+        max_tokens=settings.max_tokens,
+        tools=tools,
+    )
 
 
 def build_params(
-    history: list[Message], settings: Settings, *, model: str | None = None, system: str | None = None
+    history: list[Message],
+    settings: Settings,
+    *,
+    model: str | None = None,
+    system: str | None = None,
+    caps: Capabilities | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for ``client.messages.stream`` from history and settings."""
+    """Keyword arguments for ``client.messages.stream`` from history and settings, in the form the model
+    accepts when its capabilities ``caps`` are known (as asked otherwise)."""
+    fitted = fit_settings(settings, caps)
     params: dict[str, Any] = {
         "model": model or settings.model,
-        "max_tokens": settings.max_tokens,
-        "messages": build_messages(history),
+        "max_tokens": fitted.max_tokens,
+        "messages": build_messages(history, model or settings.model),
     }
     system = settings.system if system is None else system
     if system:
         params["system"] = system
-    thinking = settings.thinking_param()
+    thinking = fitted.thinking
     if thinking is not None:
         params["thinking"] = thinking
-        if thinking["type"] == "enabled" and settings.max_tokens <= settings.thinking_budget:
-            params["max_tokens"] = settings.thinking_budget + 1024
-    if settings.effort:
-        params["output_config"] = {"effort": settings.effort}
-    tools = server_tools(settings)
+        if thinking["type"] == "enabled" and params["max_tokens"] <= thinking["budget_tokens"]:
+            params["max_tokens"] = thinking["budget_tokens"] + 1024
+    if fitted.effort:
+        params["output_config"] = {"effort": fitted.effort}
+    tools = [dict(SERVER_TOOLS[key]) for key in fitted.tools]
     if tools:
         params["tools"] = tools
     return params

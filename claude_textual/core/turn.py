@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from claude_textual.config import Settings
+from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
 from claude_textual.core.recorder import NotSaved, Recorder, RecordError
-from claude_textual.core.requests import build_params, tool_result, unavailable_results
+from claude_textual.core.requests import build_params, foreign_reasoning, tool_result, unavailable_results
 from claude_textual.core.stream import ReplyOutcome, ReplyStream, StreamEvent
 from claude_textual.core.tools import Approver, Decision, ToolManager
 
@@ -130,6 +131,13 @@ class ToolNotice:
     text: str
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something about the request worth telling once (reasoning of another model left out)."""
+
+    text: str
+
+
 TurnEvent = (
     PromptSaved
     | MessageSaved
@@ -141,6 +149,7 @@ TurnEvent = (
     | ToolStarted
     | ToolFinished
     | ToolNotice
+    | Notice
 )
 
 
@@ -201,10 +210,12 @@ class Turn:
         connect: Callable[[], Awaitable[Any]] | None = None,
         tools: ToolManager | None = None,
         approve: Approver | None = None,
+        caps: Capabilities | None = None,
     ) -> None:
         """``client`` is the SDK client; or None with ``connect``, which makes it when the first
         request is due (after the prompt is saved and shown). ``approve`` is asked before a tool
-        that is not pre-approved runs (without it, only pre-approved tools run)."""
+        that is not pre-approved runs (without it, only pre-approved tools run). ``caps`` are the model's
+        capabilities: requests are made in the form it accepts (unknown: as the settings ask)."""
         self.recorder = recorder
         self.conversation_id = conversation_id
         self.settings = settings
@@ -216,6 +227,8 @@ class Turn:
         self.checkpoint_interval = 1.0
         self.tools = tools
         self.approve = approve
+        self.caps = caps
+        self._dropped: list[str] = []  # the models whose reasoning the last request left out
         self._checkpointing: asyncio.Future[None] | None = None
 
     async def _add(self, message: Message) -> Message:
@@ -286,11 +299,13 @@ class Turn:
             results.append(result)
             yield ToolFinished(reply, use, result, ran)
 
-    async def _open_reply(self) -> tuple[dict[str, Any], Message] | NotSaved:
-        """The request for the history as it stands, and the reply's new ``streaming`` row."""
+    async def _open_reply(self) -> tuple[dict[str, Any], Message, list[str]] | NotSaved:
+        """The request for the history as it stands, the reply's new ``streaming`` row, and the other
+        models whose reasoning the request leaves out."""
         try:
             history = await asyncio.to_thread(self.recorder.load_messages, self.conversation_id)
-            params = build_params(history, self.settings)
+            foreign = foreign_reasoning(history, self.settings.model)
+            params = build_params(history, self.settings, caps=self.caps)
             if self.tools is not None and self.tools.tools:
                 params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
             reply = await self._add(
@@ -298,7 +313,7 @@ class Turn:
             )
         except RecordError as exc:
             return NotSaved(f"The reply could not be started: {exc}")
-        return params, reply
+        return params, reply, foreign
 
     async def _reply(self) -> AsyncIterator[TurnEvent]:
         notices = await self.tools.prepare() if self.tools is not None else []
@@ -309,9 +324,15 @@ class Turn:
             self.reply, self.not_saved = None, opened
             yield SaveFailed(opened)
             return
-        params, reply = opened
+        params, reply, foreign = opened
         self.reply = reply
         yield ReplyOpened(reply)
+        if foreign and foreign != self._dropped:
+            self._dropped = foreign
+            yield Notice(
+                f"The reasoning of {', '.join(foreign)} earlier in this conversation is not sent to "
+                f"{self.settings.model}: a model takes only its own thinking blocks."
+            )
         saved: dict[int, Any] = {}
 
         def checkpoint(partial: dict[str, Any]) -> None:

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from claude_textual.config import Settings
 from claude_textual.core.branches import start_edit, start_retry
+from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.catalogue import Catalogue, fetch_catalogue
 from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
 from claude_textual.core.describe import title_from
 from claude_textual.core.model import Conversation, Message, Status, user_text_message
 from claude_textual.core.recorder import RecordError
+from claude_textual.core.requests import build_params, fit_settings
 from claude_textual.core.turn import ReplyClosed, Turn, TurnEvent
 from claude_textual.session.library import Library
 
@@ -127,6 +129,7 @@ class ChatSession:
         """A send or a retry is under way: planned, or its turn running."""
         self.approve: Approver | None = None
         """Asked before a tool that is not pre-approved runs (the UI sets it)."""
+        self._said: set[tuple[str | None, str]] = set()
 
     # ---- the store ---------------------------------------------------------------------------------
     async def open_store(self, path: Path) -> int:
@@ -170,6 +173,17 @@ class ChatSession:
 
     def context_window(self) -> int:
         return (self.catalogue or Catalogue()).context_window(self.effective().model)
+
+    def capabilities(self) -> Capabilities | None:
+        """What the open conversation's model accepts (the fetched list, else the built-in table)."""
+        return (self.catalogue or Catalogue()).capabilities(self.effective().model)
+
+    def fit_notes(self) -> str:
+        """What the model cannot do as the settings ask, each said once per conversation and model."""
+        notes = fit_settings(self.effective(), self.capabilities()).notes
+        fresh = [n for n in notes if (self.conversation_id, n) not in self._said]
+        self._said.update((self.conversation_id, n) for n in fresh)
+        return " ".join(fresh)
 
     async def save_options(self, options: dict[str, Any]) -> Refused | None:
         """Make ``options`` the open conversation's settings (a new one gets them when it is created)."""
@@ -309,7 +323,8 @@ class ChatSession:
         except BaseException:
             self.running = False
             raise
-        return Ready(self._turn(), user_text_message(text), window, fit.note if fit else "")
+        notes = " ".join(n for n in (fit.note if fit else "", self.fit_notes()) if n)
+        return Ready(self._turn(), user_text_message(text), window, notes)
 
     def _prepare_send(self, text: str, editing: Message | None, reopen: bool) -> Window | None:
         """In a thread: create the conversation, or start the edit's branch; the window to show."""
@@ -331,14 +346,12 @@ class ChatSession:
     async def count(self, text: str) -> Fit:
         """Count the request ``text`` would make (``messages.count_tokens``) against the model's own
         window (from the model list, cached or fetched)."""
-        from claude_textual.core.requests import build_params
-
         settings, store, conversation_id = self.effective(), self.store, self.conversation_id
         earlier = (
             await asyncio.to_thread(store.load_messages, conversation_id) if store and conversation_id else []
         )
-        params = build_params([*earlier, user_text_message(text)], settings)
         catalogue = await self.models()
+        params = build_params([*earlier, user_text_message(text)], settings, caps=self.capabilities())
         return await check_fit(self.connect, params, catalogue.context_window(settings.model))
 
     async def plan_retry(self, selected: Message | None) -> Refused | Ready:
@@ -361,7 +374,7 @@ class ChatSession:
             self.running = False
             return prepared
         self._opened(prepared)
-        return Ready(self._turn(), None, prepared)
+        return Ready(self._turn(), None, prepared, self.fit_notes())
 
     def _prepare_retry(
         self, store: History, conversation_id: str, selected: Message | None
@@ -395,6 +408,7 @@ class ChatSession:
             connect=self.connect,
             tools=self.tools(),
             approve=self.approve,
+            caps=self.capabilities(),
         )
         return self.turn
 

@@ -100,8 +100,11 @@ class ToolFinished(TurnMessage):
 
 
 @dataclass
-class ToolNotice(TurnMessage):
+class Notice(TurnMessage):
+    """Something the turn tells once (a tool server that failed, reasoning left out)."""
+
     text: str
+    title: str = ""
 
 
 @dataclass

@@ -39,7 +39,8 @@ _OWNERS: dict[type, tuple[Callable[[turn.TurnEvent], m.TurnMessage], tuple[str, 
     turn.ReplyClosed: (m.ReplyClosed, ("pane", "status", "screen")),
     turn.ToolStarted: (m.ToolStarted, ("pane", "status")),
     turn.ToolFinished: (m.ToolFinished, ("pane", "status")),
-    turn.ToolNotice: (lambda e: m.ToolNotice(e.text), ("screen",)),
+    turn.ToolNotice: (lambda e: m.Notice(e.text, "Tools"), ("screen",)),
+    turn.Notice: (lambda e: m.Notice(e.text), ("screen",)),
 }
 """Any other turn event: how it becomes a message and who owns what it changes."""
 

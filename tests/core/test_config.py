@@ -14,6 +14,7 @@ from claude_textual.config import (
     load_settings,
     parse_settings,
 )
+from claude_textual.core.requests import fit_settings
 
 VALID = """\
 # my settings
@@ -54,7 +55,7 @@ def test_valid_file(tmp_path):
         retry_cap=12.5,
         title_length=40,
     )
-    assert settings.thinking_param() == {"type": "enabled", "budget_tokens": 2048}
+    assert fit_settings(settings, None).thinking == {"type": "enabled", "budget_tokens": 2048}
 
 
 def test_float_timeout_accepted():
@@ -139,7 +140,7 @@ def test_invalid_thinking_mode_line_not_confused_by_thinking_budget():
 )
 def test_thinking_modes(mode, param):
     settings = parse_settings(f'thinking = "{mode}"')
-    assert settings.warnings == () and settings.thinking_param() == param
+    assert settings.warnings == () and fit_settings(settings, None).thinking == param
 
 
 def test_non_positive_max_tokens():

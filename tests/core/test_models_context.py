@@ -119,13 +119,15 @@ def count(api, window):
     return asyncio.run(check_fit(client_for(api), PARAMS, window))
 
 
-def test_count_tokens_gets_the_request_without_max_tokens(api):
+def test_count_tokens_gets_the_request_without_max_tokens_and_server_tools(api):
+    """count_tokens refuses server tools (the loopback server refuses them as the API does): they are
+    left out of the count, and the note says so."""
     api.counter = lambda body: Reply.json({"input_tokens": 5000})
     fit = count(api, 200_000)
-    assert fit.fits and fit.input_tokens == 5000 and fit.note == ""
+    assert fit.fits and fit.input_tokens == 5000 and "leaves out the server tools" in fit.note
     (request,) = api.requests
     assert request.path == "/v1/messages/count_tokens"
-    assert request.body == {k: v for k, v in PARAMS.items() if k not in ("max_tokens", "stream")}
+    assert request.body == {k: v for k, v in PARAMS.items() if k not in ("max_tokens", "stream", "tools")}
 
 
 def test_too_big_does_not_fit(api):

@@ -186,7 +186,7 @@ def streamed(
                 if pause:
                     yield pause
             if kind == "thinking":
-                signature = {"type": "signature_delta", "signature": "sig-ui"}
+                signature = {"type": "signature_delta", "signature": f"loopback:{model}:sig-ui"}
                 yield sse(
                     "content_block_delta", {"type": "content_block_delta", "index": index, "delta": signature}
                 )

@@ -239,8 +239,8 @@ class ChatScreen(Screen):
         self.show_settings()
         self.query_one(Sidebar).reload()
 
-    def on_tool_notice(self, message: turn.ToolNotice) -> None:
-        self.say(message.text, title="Tools", severity="warning", timeout=10)
+    def on_notice(self, message: turn.Notice) -> None:
+        self.say(message.text, title=message.title, severity="warning", timeout=10)
 
     async def ask_approval(self, tool_use: Block, server: str) -> Decision:
         """The turn worker's approver: the handler below asks; cancelling the turn withdraws the question."""

@@ -1,0 +1,129 @@
+"""What the real Messages API refuses with a 400, per model, written from the documentation (the
+models overview, "Troubleshooting thinking", the Sonnet 5.5 and Opus 5.5 migration guides), apart
+from the app's own table so that a request the loopback server accepts is one the API accepts.
+
+- Budgets (``thinking.type: enabled``) are refused by Claude 4.7 and later; Claude 4.5 and earlier
+  accept only budgets (``adaptive`` refused); Claude 4.6 accepts both.
+- ``disabled`` is refused by Sonnet 5.5 (it takes ``between_tools``, refused elsewhere) and by the
+  models that always think (Opus 5.5, Fable 5.x); with thinking off, effort ``xhigh``/``max`` is
+  refused (Sonnet 5.5's ``between_tools``, Haiku 5.5 and Opus 5 with ``disabled``).
+- Effort levels: ``xhigh`` from Claude 4.7 on, ``max`` from Claude 4.6 on, none on Haiku 4.5,
+  Sonnet 4.5 or Opus 4.1; sampling parameters are refused by the 5.x family.
+- ``max_tokens`` at most the model's output limit; a budget at least 1,024 and below ``max_tokens``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ALL_EFFORTS = frozenset({"low", "medium", "high", "xhigh", "max"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    thinking: frozenset[str]
+    efforts: frozenset[str]
+    max_tokens: int
+    off_refuses_high_effort: bool = False
+    no_sampling: bool = False
+
+
+def _rule(thinking: str, efforts: frozenset[str], max_tokens: int, **kw: bool) -> Rule:
+    return Rule(frozenset(thinking.split()), efforts, max_tokens, **kw)
+
+
+FIVE = {"no_sampling": True}
+RULES: dict[str, Rule] = {
+    "claude-fable-5-2": _rule("adaptive", ALL_EFFORTS, 128_000, **FIVE),
+    "claude-fable-5-1": _rule("adaptive", ALL_EFFORTS, 128_000, **FIVE),
+    "claude-opus-5-5": _rule("adaptive", ALL_EFFORTS, 128_000, **FIVE),
+    "claude-opus-5": _rule("adaptive disabled", ALL_EFFORTS, 128_000, off_refuses_high_effort=True, **FIVE),
+    "claude-sonnet-5-5": _rule(
+        "adaptive between_tools", ALL_EFFORTS, 128_000, off_refuses_high_effort=True, **FIVE
+    ),
+    "claude-sonnet-5": _rule("adaptive disabled", ALL_EFFORTS, 128_000, **FIVE),
+    "claude-haiku-5-5": _rule(
+        "adaptive disabled", ALL_EFFORTS, 128_000, off_refuses_high_effort=True, **FIVE
+    ),
+    "claude-opus-4-8": _rule("adaptive disabled", ALL_EFFORTS, 128_000),
+    "claude-opus-4-7": _rule("adaptive disabled", ALL_EFFORTS, 128_000),
+    "claude-opus-4-6": _rule("adaptive enabled disabled", ALL_EFFORTS - {"xhigh"}, 128_000),
+    "claude-sonnet-4-6": _rule("adaptive enabled disabled", ALL_EFFORTS - {"xhigh"}, 64_000),
+    "claude-opus-4-5": _rule("enabled disabled", frozenset({"low", "medium", "high"}), 64_000),
+    "claude-sonnet-4-5": _rule("enabled disabled", frozenset(), 64_000),
+    "claude-haiku-4-5": _rule("enabled disabled", frozenset(), 64_000),
+    "claude-opus-4-1": _rule("enabled disabled", frozenset(), 32_000),
+}
+
+
+def same_model(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "-") or b.startswith(a + "-")
+
+
+def foreign_thinking(body: dict[str, Any]) -> str | None:
+    """A thinking block is tied to the model that wrote it: one whose signature the loopback server
+    issued for another model (``loopback:<model>:…``) is refused."""
+    model = str(body.get("model"))
+    for turn in body.get("messages") or []:
+        content = turn.get("content") if isinstance(turn, dict) else None
+        for block in content if isinstance(content, list) else []:
+            signature = str(block.get("signature") or "") if isinstance(block, dict) else ""
+            if signature.startswith("loopback:") and block.get("type") == "thinking":
+                writer = signature.split(":")[1]
+                if not same_model(writer, model):
+                    return (
+                        f"messages: a thinking block was written by {writer} and cannot be sent to {model}."
+                    )
+    return None
+
+
+def refusal(body: dict[str, Any]) -> str | None:
+    """The API's complaint about request ``body`` (an ``invalid_request_error`` message), or None.
+    Models not listed accept any setting (but not another model's thinking)."""
+    rule = RULES.get(str(body.get("model")))
+    if rule is None:
+        return foreign_thinking(body)
+    thinking = body.get("thinking") or {"type": "adaptive" if "adaptive" in rule.thinking else "disabled"}
+    kind = thinking.get("type")
+    effort = (body.get("output_config") or {}).get("effort")
+    max_tokens = int(body.get("max_tokens") or 0)
+    if kind not in rule.thinking:
+        hint = "; use 'between_tools'" if kind == "disabled" and "between_tools" in rule.thinking else ""
+        return f"thinking.type: '{kind}' is not supported for this model{hint}."
+    if kind == "enabled":
+        budget = int(thinking.get("budget_tokens") or 0)
+        if budget < 1024 or budget >= max_tokens:
+            return "thinking.budget_tokens must be at least 1024 and less than max_tokens."
+    if "display" in thinking and kind not in ("adaptive", "enabled"):
+        return f"thinking.display is not supported with thinking.type '{kind}'."
+    if effort is not None:
+        if effort not in rule.efforts:
+            return f"output_config.effort: '{effort}' is not supported for this model."
+        if (
+            kind in ("disabled", "between_tools")
+            and rule.off_refuses_high_effort
+            and effort in ("xhigh", "max")
+        ):
+            return f"output_config.effort '{effort}' is not supported with thinking.type '{kind}'."
+    if max_tokens > rule.max_tokens:
+        return f"max_tokens: {max_tokens} > {rule.max_tokens}, which is the maximum allowed for this model."
+    if rule.no_sampling and {"temperature", "top_p", "top_k"} & set(body):
+        return "temperature, top_p and top_k are not supported for this model."
+    return foreign_thinking(body)
+
+
+def count_refusal(body: dict[str, Any]) -> str | None:
+    """``messages.count_tokens`` refuses server tools, and a thinking type the model refuses."""
+    if any("input_schema" not in tool for tool in body.get("tools") or []):
+        return "count_tokens does not support server tools."
+    rule = RULES.get(str(body.get("model")))
+    kind = (body.get("thinking") or {}).get("type")
+    if rule is not None and kind is not None and kind not in rule.thinking:
+        return f"thinking.type: '{kind}' is not supported for this model."
+    return None
+
+
+def api_refusal(route: str, body: dict[str, Any]) -> str | None:
+    """The loopback server's validator: the API's rules for ``route``."""
+    return refusal(body) if route == "messages" else count_refusal(body)
