@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from claude_textual.config import EFFORTS, THINKING_DISPLAYS, THINKING_MODES, Settings, value_problem
-from claude_textual.core.catalogue import Catalogue
+from claude_textual.core.capabilities import Capabilities
+from claude_textual.core.catalogue import Catalogue, ModelChoice
 from claude_textual.core.sanitize import inert
 
 SWITCHES = {
@@ -38,12 +39,78 @@ class ModelsLoaded(Message):
         self.catalogue = catalogue
 
 
+def model_label(choice: ModelChoice) -> str:
+    """``Name  (id)``, marked when the model is deprecated or retired, with its retirement date."""
+    label = f"{choice.name}  ({choice.id})"
+    if choice.lifecycle != "active":
+        when = (
+            f", retires {choice.retires_at}" if choice.retires_at and choice.lifecycle == "deprecated" else ""
+        )
+        label += f"  · {choice.lifecycle}{when}"
+    return inert(label)
+
+
 def model_choices(catalogue: Catalogue, current: str) -> list[tuple[str, str]]:
     """(label, id) for the model Select; the current model is kept even when no list has it."""
-    choices = [(inert(f"{m.name}  ({m.id})"), m.id) for m in catalogue.models]
+    choices = [(model_label(m), m.id) for m in catalogue.models]
     if current not in {m.id for m in catalogue.models}:
         choices.insert(0, (inert(current), current))
     return choices
+
+
+THINKING_LABELS = {"off": "off", "adaptive": "adaptive", "enabled": "enabled (a budget)"}
+
+
+def offered(caps: Capabilities | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str]:
+    """The thinking and effort choices a model takes, and a line saying what it lacks and why."""
+    if caps is None:
+        return (
+            [(THINKING_LABELS[m], m) for m in THINKING_MODES],
+            [(e or "default", e) for e in EFFORTS],
+            "Capabilities unknown for this model: settings are sent as chosen.",
+        )
+    thinking = []
+    missing = []
+    if "between_tools" in caps.thinking:
+        thinking.append(("off (between tools: short progress notes still come)", "off"))
+    elif "disabled" in caps.thinking:
+        thinking.append(("off", "off"))
+    else:
+        missing.append("it always thinks (no off)")
+    for mode in ("adaptive", "enabled"):
+        if mode in caps.thinking:
+            thinking.append((THINKING_LABELS[mode], mode))
+    if "enabled" not in caps.thinking:
+        missing.append("no thinking budget")
+    if "adaptive" not in caps.thinking:
+        missing.append("no adaptive thinking")
+    efforts = [("default", "")] + [(e, e) for e in EFFORTS if e and e in caps.efforts]
+    if not caps.efforts:
+        missing.append("no effort setting")
+    elif len(efforts) < len(EFFORTS):
+        missing.append(
+            "effort " + ", ".join(e for e in EFFORTS if e and e not in caps.efforts) + " not offered"
+        )
+    return thinking, efforts, ("This model: " + "; ".join(missing) + ".") if missing else ""
+
+
+THINKING_NEAREST = {
+    "off": ("off", "adaptive", "enabled"),
+    "adaptive": ("adaptive", "enabled", "off"),
+    "enabled": ("enabled", "adaptive", "off"),
+}
+"""For a thinking wish a model does not take, the others from nearest to farthest."""
+
+
+def nearest(key: str, value: str, choices: list[tuple[str, str]]) -> str:
+    """``value`` if offered; else for thinking the nearest wish, for effort the nearest level below."""
+    values = [v for _, v in choices]
+    if value in values:
+        return value
+    if key == "thinking":
+        return next(v for v in THINKING_NEAREST.get(value, THINKING_MODES) if v in values)
+    index = EFFORTS.index(value) if value in EFFORTS else 0
+    return next((v for v in reversed(EFFORTS[:index]) if v in values), "")
 
 
 class OptionsScreen(ModalScreen[dict[str, Any] | None]):
@@ -80,7 +147,7 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
         height: 5;
         width: 1fr;
     }
-    OptionsScreen #models-note, OptionsScreen #problem {
+    OptionsScreen #models-note, OptionsScreen #model-caps, OptionsScreen #problem {
         color: $text-muted;
         height: auto;
     }
@@ -120,6 +187,7 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
                         model_choices(Catalogue(), s.model), value=s.model, allow_blank=False, id="model"
                     )
                 yield Static("Loading the model list…", id="models-note", markup=False)
+                yield Static("", id="model-caps", markup=False)
                 with Horizontal(classes="row"):
                     yield Label("System prompt")
                     yield TextArea(s.system, id="system", soft_wrap=True)
@@ -158,11 +226,32 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#model", Select).focus()
+        self.fit_to(self.settings.model)
         self.load_models()
 
     @work(exit_on_error=False, exclusive=True)
     async def load_models(self) -> None:
         self.post_message(ModelsLoaded(await self.models()))
+
+    @on(Select.Changed, "#model")
+    def model_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.fit_to(event.value)
+
+    def fit_to(self, model_id: str) -> None:
+        """Offer the thinking and effort settings ``model_id`` takes; a chosen one it does not take
+        becomes the nearest it does, and a line says what the model lacks."""
+        catalogue = self.catalogue or Catalogue()
+        thinking, efforts, note = offered(catalogue.capabilities(model_id))
+        choice = catalogue.choice(model_id)
+        if choice is not None and choice.lifecycle == "retired":
+            note = f"{choice.name} is retired: requests to it fail. Pick another model. {note}"
+        for key, choices in (("thinking", thinking), ("effort", efforts)):
+            select = self.query_one(f"#{key}", Select)
+            value = nearest(key, select.value if isinstance(select.value, str) else "", choices)
+            select.set_options(choices)
+            select.value = value
+        self.query_one("#model-caps", Static).update(inert(note))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
         catalogue = self.catalogue = message.catalogue
@@ -170,6 +259,7 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
         current = select.value if isinstance(select.value, str) else self.settings.model
         select.set_options(model_choices(catalogue, current))
         select.value = current
+        self.fit_to(current)
         note = self.query_one("#models-note", Static)
         if catalogue.offline:
             note.update(inert(f"offline list (the API's model list could not be had: {catalogue.note})"))
