@@ -134,6 +134,8 @@ def _thinking(
     )
     if display:
         param["display"] = display
+    elif wish == "adaptive":  # today's models default to "omitted": empty panels, silence between tool calls
+        param["display"] = "summarized"
     return param, notes
 
 

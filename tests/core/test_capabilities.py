@@ -83,12 +83,18 @@ def test_thinking_off_is_said_the_way_each_model_takes_it():
     assert fitted("claude-sonnet-5-5", thinking="off").thinking == {"type": "between_tools"}
     assert fitted("claude-haiku-5-5", thinking="off").thinking == {"type": "disabled"}
     always = fitted("claude-opus-5-5", thinking="off")
-    assert always.thinking == {"type": "adaptive"} and "always thinks" in always.notes[0]
+    assert (
+        always.thinking == {"type": "adaptive", "display": "summarized"}
+        and "always thinks" in always.notes[0]
+    )
 
 
 def test_budgets_and_adaptive_thinking_are_swapped_where_only_the_other_exists():
     modern = fitted("claude-opus-4-7", thinking="enabled")
-    assert modern.thinking == {"type": "adaptive"} and "no thinking budget" in modern.notes[0]
+    assert (
+        modern.thinking == {"type": "adaptive", "display": "summarized"}
+        and "no thinking budget" in modern.notes[0]
+    )
     legacy = fitted("claude-haiku-4-5", thinking="adaptive", display="summarized")
     assert legacy.thinking == {"type": "enabled", "budget_tokens": 4000, "display": "summarized"}
     assert "no adaptive thinking" in legacy.notes[0]
@@ -103,6 +109,16 @@ def test_effort_steps_down_to_what_the_model_has_and_is_dropped_where_it_has_non
     assert off.effort == "high" and "with thinking off" in off.notes[0]
     none = fitted("claude-haiku-4-5", effort="low")
     assert none.effort == "" and "no effort setting" in none.notes[-1]
+
+
+def test_thinking_is_asked_for_as_text_where_the_model_would_return_it_empty():
+    """Today's models default to display "omitted" (empty panels, nothing between tool calls): unless
+    the user chose a display, adaptive thinking asks for "summarized"."""
+    assert fitted("claude-sonnet-5-5").thinking == {"type": "adaptive", "display": "summarized"}
+    assert fitted("claude-sonnet-5-5", display="omitted").thinking == {
+        "type": "adaptive",
+        "display": "omitted",
+    }
 
 
 def test_max_tokens_is_held_to_the_models_limit_and_a_budget_below_it():

@@ -225,17 +225,17 @@ async def test_heartbeat_keeps_a_silent_reply_from_looking_dead(api, history, db
     import claude_textual.core.turn as turn_module
 
     monkeypatch.setattr(turn_module, "HEARTBEAT_SECONDS", 0.1)
-    turn = make_turn(api, history, stream_reply([1.0, *text_reply(ANSWER)]))
+    turn = make_turn(api, history, stream_reply([2.0, *text_reply(ANSWER)]))
     other = History(db_path)
     task = asyncio.create_task(drain(turn, user_text_message("hi")))
     try:
         while not api.requests:
             await asyncio.sleep(0.02)
         marked = []
-        for _ in range(6):  # 0.6 s of silence from the API, the row idle "threshold" is 0.3 s
+        for _ in range(15):  # 1.5 s of silence; idle past 0.8 s means dead, 8 heartbeats of margin
             await asyncio.sleep(0.1)
-            marked.append(other.mark_stale_streaming(older_than=0.3))
-        assert marked == [0] * 6
+            marked.append(other.mark_stale_streaming(older_than=0.8))
+        assert marked == [0] * 15
         events = await task
     finally:
         other.close()

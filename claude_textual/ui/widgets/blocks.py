@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from rich.style import Style
 from rich.text import Text
-from textual.markup import escape
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
@@ -137,7 +137,7 @@ class PanelView(Coalescing, Collapsible):
 
     def __init__(self, title: str, body: str, *, collapsed: bool, classes: str) -> None:
         self._body = Static(inert(body), markup=False, classes="panel-body")
-        super().__init__(self._body, title=escape(inert(title)), collapsed=collapsed, classes=classes)
+        super().__init__(self._body, title=Content(inert(title)), collapsed=collapsed, classes=classes)
         self._pending, self._flush_scheduled = [], False
         self._text = body
 
@@ -151,13 +151,18 @@ class PanelView(Coalescing, Collapsible):
 
 
 class ThinkingView(PanelView):
-    def __init__(self, block: Block | None = None, *, streaming: bool = False) -> None:
+    """Thinking, folded once it is done. ``between`` tool calls it is what the model writes as it goes
+    (Sonnet 5.5 and Opus 5.5 return that text as thinking blocks): shown open, in the flow of the reply."""
+
+    def __init__(self, block: Block | None = None, *, streaming: bool = False, between: bool = False) -> None:
         block = block or {}
+        self.between = between
+        title = "Progress" if between else ("Thinking…" if streaming else "Thinking")
         super().__init__(
-            "Thinking…" if streaming else "Thinking",
+            title,
             thinking_text(block),
-            collapsed=not streaming,
-            classes="thinking-block",
+            collapsed=not (streaming or between),
+            classes="progress-block" if between else "thinking-block",
         )
 
     def feed(self, kind: str, text: str) -> None:
@@ -167,8 +172,9 @@ class ThinkingView(PanelView):
     async def finish(self, block: Block) -> None:
         await super().finish(block)
         self.show(thinking_text(block))
-        self.title = "Thinking"
-        self.collapsed = True
+        if not self.between:
+            self.title = "Thinking"
+            self.collapsed = True
 
 
 class ToolView(PanelView):
@@ -185,7 +191,7 @@ class ToolView(PanelView):
     def set_state(self, state: str) -> None:
         """How the call is going, after its name: "running…", "done", "failed", "not run", "stopped"."""
         self.state = state
-        self.title = escape(inert(f"{self.label} · {state}"))
+        self.title = Content(inert(f"{self.label} · {state}"))
 
     def feed(self, kind: str, text: str) -> None:
         if kind == "input_json_delta":
@@ -193,7 +199,7 @@ class ToolView(PanelView):
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
-        self.title = escape(inert(tool_title(block)))
+        self.title = Content(inert(tool_title(block)))
         self.show(tool_body(block))
 
 
@@ -208,12 +214,13 @@ class ResultView(PanelView):
 
     async def finish(self, block: Block) -> None:
         await super().finish(block)
-        self.title = escape(inert(result_title(block)))
+        self.title = Content(inert(result_title(block)))
         self.show(result_text(block))
 
 
-def block_view(block: Block, *, streaming: bool = False) -> Widget:
-    """The view for any block type, including ones this version does not know."""
+def block_view(block: Block, *, streaming: bool = False, between: bool = False) -> Widget:
+    """The view for any block type, including ones this version does not know; ``between``: the block
+    comes after a tool call of the same reply."""
     kind = classify(block)
     if kind == "text":
         if streaming:
@@ -222,7 +229,7 @@ def block_view(block: Block, *, streaming: bool = False) -> Widget:
         long = len(text) > LONG_TEXT or text.count("\n") > BIG_FENCE_LINES * 4
         return LongText(block) if long else StoredText(block)
     if kind in ("thinking", "redacted_thinking"):
-        return ThinkingView(block, streaming=streaming)
+        return ThinkingView(block, streaming=streaming, between=between and kind == "thinking")
     if kind == "call":
         return ToolView(block, streaming=streaming)
     if kind in ("tool_result", "web_search_result", "server_result"):

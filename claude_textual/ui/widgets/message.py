@@ -90,6 +90,7 @@ class AssistantMessage(Growing, Vertical):
     AssistantMessage .citations { color: $text-muted; }
     AssistantMessage Collapsible { margin: 0; padding: 0; border-top: none; background: transparent; }
     AssistantMessage .thinking-block .panel-body { color: $text-muted; text-style: italic; }
+    AssistantMessage .progress-block .panel-body { color: $text; }
     AssistantMessage .tool-block .panel-body, AssistantMessage .result-block .panel-body,
     AssistantMessage .other-block .panel-body { color: $text; background: $boost; }
     """
@@ -119,7 +120,7 @@ class AssistantMessage(Growing, Vertical):
         yield self._header
         if not self.streaming:
             for index, block in enumerate(self.message.content):
-                self._views[index] = view = block_view(block)
+                self._views[index] = view = block_view(block, between=self._after_call())
                 yield view
         yield self._footer
 
@@ -130,8 +131,11 @@ class AssistantMessage(Growing, Vertical):
         self.message.model = model
         self._header.update(self._header_text())
 
+    def _after_call(self) -> bool:
+        return any(isinstance(view, ToolView) for view in self._views.values())
+
     async def start_block(self, index: int, block: Block) -> None:
-        view = block_view(block, streaming=True)
+        view = block_view(block, streaming=True, between=self._after_call())
         self._views[index] = view
         await self.mount(view, before=self._footer)
 
