@@ -23,53 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from claude_textual.config import Settings  # noqa: E402
-from claude_textual.core.loopback import LoopbackServer, Reply, sse  # noqa: E402
+from claude_textual.core.loopback import LoopbackServer, Reply  # noqa: E402
 from claude_textual.store.history import History  # noqa: E402
+from tests.core._streams import stream_reply, text_reply  # noqa: E402
 from tests.locker import WriteLock  # noqa: E402
 
 
 def reply(_body: dict) -> Reply:
-    events = [
-        sse(
-            "message_start",
-            {
-                "type": "message_start",
-                "message": {
-                    "id": "msg_1",
-                    "type": "message",
-                    "role": "assistant",
-                    "model": "claude-bench",
-                    "content": [],
-                    "stop_reason": None,
-                    "stop_sequence": None,
-                    "usage": {"input_tokens": 10, "output_tokens": 1},
-                },
-            },
-        ),
-        sse(
-            "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        ),
-        sse(
-            "content_block_delta",
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": "Saved after the lock."},
-            },
-        ),
-        sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        sse(
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                "usage": {"output_tokens": 5},
-            },
-        ),
-        sse("message_stop", {"type": "message_stop"}),
-    ]
-    return Reply(200, events, {"content-type": "text/event-stream"})
+    return stream_reply(text_reply(["Saved after the lock."]))
 
 
 async def until(condition, timeout: float = 60) -> None:
