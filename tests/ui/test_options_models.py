@@ -57,3 +57,32 @@ async def test_deprecated_and_retired_models_are_marked(api, make_app):
         assert labels["claude-old"].endswith("· deprecated, retires 2027-01-05")
         assert labels["claude-gone"].endswith("· retired")
         assert "is retired" in plain(screen.query_one("#model-caps", Static))
+
+
+async def test_switching_model_mid_conversation_keeps_it_alive(api, make_app):
+    """A reply with thinking by Opus 5.5, then Ctrl+O -> Sonnet 5.5: the next request leaves Opus's
+    thinking out (the validating server refuses another model's thinking) and the user is told."""
+    from tests.conftest import fixture_reply
+    from tests.ui.test_options_screen import OptionsScreen
+    from tests.ui.uihelpers import NotificationLog, send_and_wait, streamed, wait_for
+
+    api.models = [model_info(c.id, c.name, c.context_window, caps=c.caps) for c in BUILTIN]
+    api.then(
+        streamed([("thinking", ["Four, plainly."]), ("text", ["4."])], pause=0, model="claude-opus-5-5"),
+        fixture_reply("docs_basic_text.sse"),
+    )
+    log = NotificationLog()
+    app = make_app(settings=Settings(model="claude-opus-5-5", max_retries=0))
+    async with run(app, log) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "2+2?")
+        screen = await open_options(pilot)
+        screen.query_one("#model", Select).value = "claude-sonnet-5-5"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, OptionsScreen), what="the screen to close")
+        await send_and_wait(pilot, "and 3+3?")
+        assert "error" not in [n.severity for n in log.items]
+        assert any("is not sent to claude-sonnet-5-5" in n.message for n in log.items)
+    body = [r for r in api.requests if r.path.endswith("/v1/messages")][-1].body
+    assert body["model"] == "claude-sonnet-5-5"
+    assert [b["type"] for b in body["messages"][1]["content"]] == ["text"]
