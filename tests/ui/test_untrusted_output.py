@@ -158,3 +158,33 @@ async def test_block_titles_from_the_stream_are_not_markup(api, make_app, db_pat
         assert history.load_messages(conversation.id)[1].content[0]["name"] == name
     finally:
         history.close()
+
+
+async def test_a_stored_stop_reason_and_an_edited_prompt_are_drawn_inert(make_app, db_path):
+    """Stored text reaches the footer and the prompt box made inert (an imported export can carry any
+    stop_reason; an imported or pasted prompt any control)."""
+    from claude_textual.core.model import Message, user_text_message
+    from claude_textual.ui.widgets.prompt import PromptBox
+
+    history = History(db_path)
+    conversation = history.create_conversation("odd", "claude-test")
+    history.add_message(conversation.id, user_text_message(f"prompt {CLIPBOARD} end"))
+    history.add_message(
+        conversation.id,
+        Message(
+            role="assistant", content=[{"type": "text", "text": "ok"}], stop_reason=f"max_tokens{CLIPBOARD}"
+        ),
+    )
+    history.close()
+    app = make_app(resume=conversation.id)
+    async with run(app) as pilot:
+        await ready(pilot)
+        [reply] = await wait_for(pilot, lambda: assistants(app), what="the reply")
+        shown = await wait_for(pilot, lambda: footer(reply), what="the footer")
+        assert "stopped: max_tokens␛]52;c;ZXZpbA==␇" in shown and not any(raw in shown for raw in RAW)
+        pane = app.screen.query_one("#messages")
+        pane.focus()
+        await pilot.press("e")
+        box = app.screen.query_one(PromptBox)
+        await wait_for(pilot, lambda: box.editing is not None, what="the edit")
+        assert box.text == "prompt ␛]52;c;ZXZpbA==␇ end" and not any(raw in box.text for raw in RAW)

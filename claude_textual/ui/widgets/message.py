@@ -189,7 +189,7 @@ class AssistantMessage(Growing, Vertical):
         elif message.status is Status.ERROR:
             parts.append("✖ error")
         if message.stop_reason and message.stop_reason not in ("end_turn", "tool_use"):
-            parts.append(f"stopped: {message.stop_reason}")
+            parts.append(inert(f"stopped: {message.stop_reason}"))
         details = (message.extra.get("stop_details") or {}).get("explanation")
         if details:
             parts.append(inert(details))

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from claude_textual.core.model import Message as ChatMessage
+from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
 
 EDITING = "Editing an earlier prompt: Ctrl+S sends it as a new branch · Esc cancels"
@@ -89,7 +90,7 @@ class PromptBox(TextArea):
         if self.editing is None:
             self._draft = self.text
         self.editing = message
-        self.text = message.text()
+        self.text = inert(message.text())  # stored text is untrusted: no control reaches the terminal
         self.move_cursor(self.document.end)
         self.border_title = EDITING
         self.add_class("-editing")
