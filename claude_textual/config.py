@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tomllib
@@ -169,6 +170,16 @@ _MINIMUMS = {
     "title_length": 1,
     "max_tool_rounds": 1,
 }
+_MAXIMUMS = {
+    "max_tokens": 1_000_000,
+    "thinking_budget": 1_000_000,
+    "max_retries": 100,
+    "retry_cap": 86_400,
+    "timeout": 86_400,
+    "title_length": 10_000,
+    "max_tool_rounds": 1_000,
+}
+"""Beyond these a value is a typo, not a wish (a max_tokens near 2**63 would go out in every request)."""
 
 
 def value_problem(key: str, value: Any) -> str | None:
@@ -180,9 +191,15 @@ def value_problem(key: str, value: Any) -> str | None:
         return "must be one of " + ", ".join(choice or '""' for choice in _CHOICES[key])
     if key == "model" and not value.strip():
         return "must not be empty"
-    least = _MINIMUMS.get(key)
+    if kind == "float" and not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    if key == "timeout" and value <= 0:
+        return "must be positive"
+    least, most = _MINIMUMS.get(key), _MAXIMUMS.get(key)
     if least is not None and value < least:
         return {0: "must be 0 or more", 1: "must be positive"}.get(least, f"must be at least {least}")
+    if most is not None and value > most:
+        return f"must be at most {most:,}"
     return None
 
 

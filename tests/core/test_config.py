@@ -211,3 +211,23 @@ def test_the_sdk_never_retries_on_its_own():
 
     client = make_client(Settings(max_retries=5), api_key="sk-test", base_url="http://127.0.0.1:9")
     assert client.max_retries == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("timeout = -5", "must be positive"),
+        ("timeout = 0", "must be positive"),
+        ("timeout = nan", "finite"),
+        ("retry_cap = nan", "finite"),
+        ("retry_cap = inf", "finite"),
+        ("max_tokens = 9223372036854775807", "at most"),
+        ("max_retries = 4611686018427387904", "at most"),
+    ],
+)
+def test_values_that_cannot_be_meant_are_warned_about_and_the_default_used(line, says):
+    settings = parse_settings(line + "\n", "cfg.toml")
+    [warning] = settings.warnings
+    assert warning.startswith("cfg.toml:1:") and says in warning
+    key = line.split(" = ")[0]
+    assert getattr(settings, key) == getattr(Settings(), key)
