@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ class ApiFailure:
     status: int | None = None
     retry_after: float | None = None
     request_id: str | None = None
+    should_retry: bool | None = None
+    """``x-should-retry`` as the API sent it (None: it did not say)."""
 
     def __str__(self) -> str:
         return self.message
@@ -58,12 +62,29 @@ def _error_body(exc: Any) -> tuple[str | None, str | None]:
 
 
 def _retry_after(exc: Any) -> float | None:
+    """The wait the API asks for: ``retry-after-ms``, else ``retry-after`` in seconds or as an HTTP date."""
     response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
+    headers = response.headers if response is not None else {}
     try:
-        return float(value) if value is not None else None
-    except ValueError:
+        if headers.get("retry-after-ms") is not None:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = parsedate_to_datetime(value)
+            return max(0.0, (when - datetime.now(when.tzinfo or UTC)).total_seconds())
+    except (ValueError, TypeError, OverflowError):
         return None
+
+
+def _should_retry(exc: Any) -> bool | None:
+    """The API's own word on retrying (``x-should-retry: true|false``), when it gives one."""
+    response = getattr(exc, "response", None)
+    value = (response.headers.get("x-should-retry") if response is not None else None) or ""
+    return {"true": True, "false": False}.get(value.strip().lower())
 
 
 _STATUS_HINTS = {
@@ -94,7 +115,12 @@ def describe_error(exc: BaseException) -> ApiFailure:
         detail = f": {err_msg}" if err_msg and status != 401 else ""
         wait = f" — retry after {retry_after:g}s" if retry_after is not None else ""
         return ApiFailure(
-            err_type or f"http_{status}", f"{head}{detail}{wait}", status, retry_after, request_id
+            err_type or f"http_{status}",
+            f"{head}{detail}{wait}",
+            status,
+            retry_after,
+            request_id,
+            _should_retry(exc),
         )
     if isinstance(exc, anthropic.APITimeoutError):
         return ApiFailure("timeout", "The API did not answer in time (request timed out).")

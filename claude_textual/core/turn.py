@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
@@ -40,7 +41,8 @@ from claude_textual.core.tools import Approver, Decision, ToolManager
 DENIED = "The user denied running the tool {name!r}."
 UNKNOWN = "There is no tool named {name!r} here."
 LIMIT = "Not run: this prompt reached its limit of {rounds} rounds of tool calls (max_tool_rounds)."
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+"""Retried as the SDK retries them (408 timeout, 409 conflict, rate limits, overload, server errors)."""
 RETRY_KINDS = frozenset({"connection", "dropped"})
 HEARTBEAT_SECONDS = 5.0
 """How often a streaming reply's row is rewritten when nothing else writes it (see ``STALE_SECONDS``)."""
@@ -158,6 +160,8 @@ def retryable(outcome: ReplyOutcome) -> bool:
     failure = outcome.failure
     if failure is None or outcome.message is not None or outcome.status is not Status.ERROR:
         return False
+    if failure.should_retry is not None:  # the API's x-should-retry decides, as in the SDK
+        return failure.should_retry
     return failure.status in RETRY_STATUSES or failure.kind in RETRY_KINDS
 
 
@@ -228,6 +232,8 @@ class Turn:
         self.tools = tools
         self.approve = approve
         self.caps = caps
+        self.jitter: Callable[[], float] = random.random
+        """0 to 1: how much of a quarter of the backoff to take off (tests fix it)."""
         self._dropped: list[str] = []  # the models whose reasoning the last request left out
         self._checkpointing: asyncio.Future[None] | None = None
 
@@ -405,7 +411,13 @@ class Turn:
         if not retryable(outcome):
             attempts.append(attempt_record(failure, None))
             return None, failure
-        wait = failure.retry_after if failure.retry_after is not None else 2.0**attempt
+        # the API's wait, else 1 s, 2 s, 4 s… less up to a quarter (jitter: windows that all failed at
+        # once do not all retry at once)
+        wait = (
+            failure.retry_after
+            if failure.retry_after is not None
+            else 2.0**attempt * (1 - 0.25 * self.jitter())
+        )
         if failure.retry_after is not None and failure.retry_after > settings.retry_cap:
             attempts.append(attempt_record(failure, None))
             return None, ApiFailure(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from claude_textual.config import Settings
 from claude_textual.core.client import make_client
 from claude_textual.core.loopback import DROP, Reply
@@ -101,7 +103,40 @@ async def test_529_twice_then_success_backs_off_1_then_2_seconds(api, history):
     ]
     reply = one_reply(history, turn)
     assert reply.status is Status.COMPLETE and reply.text() == "".join(ANSWER)
-    assert [(a["status"], a["waited"]) for a in reply.extra["attempts"]] == [(529, 1), (529, 2)]
+    (first, second) = reply.extra["attempts"]
+    assert (first["status"], second["status"]) == (529, 529)
+    assert 0.75 <= first["waited"] <= 1 and 1.5 <= second["waited"] <= 2  # backoff less up to a quarter
+
+
+async def test_jitter_takes_up_to_a_quarter_off_the_backoff(api, history):
+    turn = make_turn(api, history, overloaded(), ok(), max_retries=1)
+    turn.jitter = lambda: 1.0
+    await drain(turn, user_text_message("hi"))
+    assert [a["waited"] for a in one_reply(history, turn).extra["attempts"]] == [0.75]
+
+
+@pytest.mark.parametrize(
+    ("headers", "waited"),
+    [({"retry-after-ms": "250"}, 0.25), ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0)],
+)
+async def test_retry_after_ms_and_an_http_date_are_read(api, history, headers, waited):
+    turn = make_turn(
+        api, history, Reply.error(429, "rate_limit_error", "slow down", **headers), ok(), max_retries=1
+    )
+    await drain(turn, user_text_message("hi"))
+    assert [a["waited"] for a in one_reply(history, turn).extra["attempts"]] == [waited]
+
+
+@pytest.mark.parametrize(
+    ("status", "should", "requests"), [(408, None, 2), (409, None, 2), (529, "false", 1), (400, "true", 2)]
+)
+async def test_408_409_and_x_should_retry_are_honoured(api, history, status, should, requests):
+    headers = {"x-should-retry": should} if should else {}
+    turn = make_turn(api, history, Reply.error(status, "error", "hm", **headers), ok(), max_retries=1)
+    turn.jitter = lambda: 1.0
+    await drain(turn, user_text_message("hi"))
+    assert len(api.requests) == requests
+    api.queue.clear()
 
 
 async def test_exhausted_retries_end_in_error_with_the_last_error(api, history):
