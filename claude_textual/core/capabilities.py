@@ -39,10 +39,6 @@ class Capabilities:
     pdfs: bool = True
     server_tools: frozenset[str] = field(default_factory=lambda: frozenset({"web_search", "code_execution"}))
 
-    @property
-    def always_thinks(self) -> bool:
-        return not {"disabled", "between_tools"} & self.thinking
-
     @classmethod
     def from_api(cls, info: Any) -> Capabilities | None:
         """From an SDK ``ModelInfo`` (None when it reports no capabilities)."""

@@ -166,6 +166,10 @@ class ChatSession:
             )
         return Refused("The history database is not open yet.")
 
+    def busy(self) -> Refused | None:
+        """Why a prompt cannot be sent now at all (no history, or a turn on its way), if so."""
+        return self.unavailable() or (Refused(STREAMING) if self.running else None)
+
     # ---- settings ----------------------------------------------------------------------------------
     def effective(self) -> Settings:
         """The open conversation's settings: the app's under the conversation's own."""
@@ -305,7 +309,7 @@ class ChatSession:
 
         ``editing`` is the earlier prompt it replaces (a new branch beside it); ``reopen`` asks for the
         window to show the conversation's end first; ``fit`` is the count, once made."""
-        refused = self.unavailable() or (Refused(STREAMING) if self.running else None)
+        refused = self.busy()
         if refused is not None:
             return refused
         if fit is None and worth_counting(text, self.used, self.context_window()):
@@ -323,11 +327,14 @@ class ChatSession:
         except BaseException:
             self.running = False
             raise
+        if window is not None:  # a new conversation (or the same one's window): it is the open one
+            self.conversation_id = window.conversation.id
         notes = " ".join(n for n in (fit.note if fit else "", self.fit_notes()) if n)
         return Ready(self._turn(), user_text_message(text), window, notes)
 
     def _prepare_send(self, text: str, editing: Message | None, reopen: bool) -> Window | None:
-        """In a thread: create the conversation, or start the edit's branch; the window to show."""
+        """In a thread: create the conversation, or start the edit's branch; the window to show
+        (its conversation becomes the open one back on the event loop)."""
         store = self.store
         assert store is not None
         if self.conversation_id is None:
@@ -337,7 +344,6 @@ class ChatSession:
             )
             if self.options:
                 store.set_options(conversation.id, self.options)
-            self.conversation_id = conversation.id
             return Window(replace(conversation, options=dict(self.options)), [])
         if editing is not None:
             start_edit(store, self.conversation_id, editing)

@@ -181,8 +181,8 @@ class ChatScreen(Screen):
         from claude_textual.session.chat import NeedsCount
 
         box, pane, status = self.query_one(PromptBox), self.query_one(MessagePane), self.query_one(StatusBar)
-        if self.session.running:
-            self.refused(await self.session.plan_send(text))  # type: ignore[arg-type]
+        if refused := self.session.busy():  # said at once, leaving the state line as it is
+            self.refused(refused)
             return
         status.state = "saving the prompt…"  # a database locked by another program makes this wait
         plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later))
