@@ -21,6 +21,7 @@ START_TIMEOUT = 30.0
 EFFORTS = ("", "low", "medium", "high", "xhigh", "max")
 """``output_config.effort``; "" sends none (the API's default)."""
 THINKING_DISPLAYS = ("", "summarized", "omitted")
+CACHE_POLICIES = ("auto", "5m", "1h", "off")
 """``thinking.display``; "" sends none (the model's default)."""
 
 
@@ -110,9 +111,14 @@ class Settings:
     retry_cap: float = 30.0
     title_length: int = 60
     max_tool_rounds: int = 20
+    cache: str = "auto"
+    """Prompt caching: ``auto`` (1 hour on the system prompt and tools, the moving end by the
+    conversation's pace), ``5m`` or ``1h`` everywhere, or ``off``."""
     allow_tools: tuple[str, ...] = ()
     """Tools (or servers, for all their tools) that run without asking."""
     mcp_servers: tuple[McpServer, ...] = ()
+    prices: tuple[PriceOverride, ...] = ()
+    """``[prices."model-id"]`` tables: prices that replace the table's for those models."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def with_options(self, options: Mapping[str, Any]) -> Settings:
@@ -158,10 +164,35 @@ class McpServer:
     """Run its tools without asking."""
 
 
-_TABLES = {"allow_tools", "mcp_servers"}
+@dataclass(frozen=True)
+class PriceOverride:
+    """One ``[prices."model-id"]`` table: US dollars per million tokens (web searches: per 1,000)."""
+
+    model: str
+    input: float
+    output: float
+    cache_write_5m: float | None = None
+    cache_write_1h: float | None = None
+    cache_read: float | None = None
+    web_search: float = 10.0
+
+    def __post_init__(self) -> None:  # unstated cache prices follow the API's multipliers
+        for name, times in (("cache_write_5m", 1.25), ("cache_write_1h", 2.0), ("cache_read", 0.1)):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, round(self.input * times, 9))
+
+
+PRICE_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "web_search")
+
+_TABLES = {"allow_tools", "mcp_servers", "prices"}
 _KEYS = {f.name: f.type for f in fields(Settings) if f.name != "warnings" and f.name not in _TABLES}
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool}
-_CHOICES = {"thinking": THINKING_MODES, "effort": EFFORTS, "thinking_display": THINKING_DISPLAYS}
+_CHOICES = {
+    "thinking": THINKING_MODES,
+    "effort": EFFORTS,
+    "thinking_display": THINKING_DISPLAYS,
+    "cache": CACHE_POLICIES,
+}
 _MINIMUMS = {
     "max_tokens": 1,
     "thinking_budget": 1024,
@@ -224,6 +255,9 @@ def parse_settings(text: str, source: str = "config.toml") -> Settings:
         where = f"{source}:{_line_of(text, key) or '?'}"
         if key == "mcp_servers":
             values[key] = _mcp_servers(value, text, source, warnings)
+            continue
+        if key == "prices":
+            values[key] = _prices(value, text, source, warnings)
             continue
         if key == "allow_tools":
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -312,6 +346,43 @@ def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> 
                 )
             )
     return tuple(servers)
+
+
+def _prices(value: object, text: str, source: str, warnings: list[str]) -> tuple[PriceOverride, ...]:
+    """Each valid ``[prices."model-id"]`` table; a broken one is skipped with a warning."""
+    where = f"{source}:{_line_of(text, 'prices') or '?'}"
+    if not isinstance(value, dict):
+        warnings.append(f"{where}: 'prices' should be a table of models; ignored")
+        return ()
+    overrides = []
+    for model, table in value.items():
+        if not isinstance(table, dict):
+            warnings.append(f"{where}: prices.{model} should be a table; ignored")
+            continue
+        unknown = sorted(set(table) - set(PRICE_KEYS))
+        bad = [
+            k
+            for k in PRICE_KEYS
+            if k in table
+            and (
+                isinstance(table[k], bool)
+                or not isinstance(table[k], (int, float))
+                or not math.isfinite(table[k])
+                or not 0 <= table[k] <= 1_000_000
+            )
+        ]
+        if unknown or bad or not {"input", "output"} <= set(table):
+            why = (
+                f"has unknown key(s) {', '.join(map(repr, unknown))}"
+                if unknown
+                else f"{bad[0]!r} must be a number of dollars, 0 or more"
+                if bad
+                else "needs at least 'input' and 'output' (dollars per million tokens)"
+            )
+            warnings.append(f"{where}: prices.{model} {why}; ignored")
+            continue
+        overrides.append(PriceOverride(model, **{k: float(v) for k, v in table.items()}))
+    return tuple(overrides)
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -151,16 +151,35 @@ def duration(ms: int | float) -> str:
     return f"{minutes} min {seconds} s"
 
 
+def money(usd: float | None) -> str:
+    """``$0.0042``, ``$1.23``, ``$1,234.50``; ``cost unknown`` when no price is known."""
+    if usd is None:
+        return "cost unknown"
+    if usd == 0:
+        return "$0"
+    return f"${usd:,.4f}" if abs(usd) < 1 else f"${usd:,.2f}"
+
+
+def share(part: float | None) -> str:
+    """``87%`` (``–`` when there is nothing to divide)."""
+    return "–" if part is None else f"{part:.0%}"
+
+
 def usage_parts(usage: Usage, *, zeros: bool = True) -> list[str]:
-    """``in 100``, ``out 50``, ``cache read 1,000``, ``cache write 20``, server tool requests, and the
-    time the reply took (to its first token too); ``zeros=False`` leaves out cache counts of 0."""
+    """``in 100``, ``out 50``, ``cache read 1,000``, ``cache write 20`` (with its 1-hour part), server tool
+    requests, the time the reply took (to its first token too) and the cost once priced; ``zeros=False``
+    leaves out cache counts of 0."""
     parts = [f"in {usage.count('input_tokens'):,}", f"out {usage.count('output_tokens'):,}"]
+    split = usage.raw.get("cache_creation") if isinstance(usage.raw.get("cache_creation"), dict) else {}
+    hour = split.get("ephemeral_1h_input_tokens")
     for name, key in (
         ("cache read", "cache_read_input_tokens"),
         ("cache write", "cache_creation_input_tokens"),
     ):
         if zeros or usage.count(key):
             parts.append(f"{name} {usage.count(key):,}")
+            if key == "cache_creation_input_tokens" and isinstance(hour, int) and hour > 0:
+                parts[-1] += f" (1 h {hour:,})"
     server = usage.server_tool_use if isinstance(usage.server_tool_use, dict) else {}
     for what, key in (("web search", "web_search_requests"), ("web fetch", "web_fetch_requests")):
         count = int(server.get(key) or 0)
@@ -171,4 +190,6 @@ def usage_parts(usage: Usage, *, zeros: bool = True) -> list[str]:
         if usage.ttft_ms is not None:
             timing += f" (first token {duration(usage.ttft_ms)})"
         parts.append(timing)
+    if usage.price_source is not None:
+        parts.append(money(usage.cost_usd))
     return parts

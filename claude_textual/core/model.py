@@ -40,6 +40,9 @@ class Usage:
     ttft_ms: int | None = None
     duration_ms: int | None = None
     created_at: datetime = field(default_factory=utcnow)
+    cost_usd: float | None = None
+    """What the call cost, once priced (``core/prices.py``); None when no price is known."""
+    price_source: str | None = None
 
     def count(self, name: str) -> int:
         return int(self.raw.get(name) or 0)
@@ -56,7 +59,47 @@ class Usage:
             "ttft_ms": self.ttft_ms,
             "duration_ms": self.duration_ms,
             "created_at": self.created_at.isoformat(),
+            "cost_usd": self.cost_usd,
+            "price_source": self.price_source,
         }
+
+
+@dataclass
+class Totals:
+    """Usage added up over some records: all of them, or one day's, model's or conversation's."""
+
+    key: str = ""
+    records: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    priced_usd: float = 0.0
+    unpriced_records: int = 0
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The priced records' cost; None when there are records and none of them has a price."""
+        return None if self.records and self.unpriced_records == self.records else self.priced_usd
+
+    @property
+    def cache_share(self) -> float | None:
+        """The share of input tokens read from the cache (None before any input)."""
+        prompt = self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+        return self.cache_read_input_tokens / prompt if prompt else None
+
+    def as_json(self, key_name: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {key_name: self.key} if key_name else {}
+        data.update(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cache_creation_input_tokens=self.cache_creation_input_tokens,
+            cache_read_input_tokens=self.cache_read_input_tokens,
+            cost_usd=None if self.cost_usd is None else round(self.cost_usd, 6),
+            unpriced_records=self.unpriced_records,
+            records=self.records,
+        )
+        return data
 
 
 @dataclass

@@ -20,7 +20,7 @@ from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.catalogue import Catalogue, fetch_catalogue
 from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
 from claude_textual.core.describe import title_from
-from claude_textual.core.model import Conversation, Message, Status, user_text_message
+from claude_textual.core.model import Conversation, Message, Status, Totals, user_text_message
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.requests import build_params, fit_settings
 from claude_textual.core.turn import ReplyClosed, Turn, TurnEvent
@@ -48,7 +48,7 @@ class Window:
     earlier: int = 0
     later: int = 0
     places: dict[str, tuple[int, int]] = field(default_factory=dict)
-    totals: tuple[int, int] = (0, 0)
+    totals: Totals = field(default_factory=Totals)
     focus_seq: int | None = None
 
 
@@ -137,9 +137,10 @@ class ChatSession:
         Raises ``StoreError`` (also kept in ``error``) when it cannot be used."""
 
         def open_() -> tuple[History, int]:
+            from claude_textual.core.prices import PriceBook
             from claude_textual.store.history import History
 
-            store = History(path)
+            store = History(path, PriceBook(self.settings.prices))
             return store, store.mark_stale_streaming()
 
         try:

@@ -4,10 +4,10 @@ trash and undo. Store calls run in a thread (see the package docstring)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from claude_textual.core.model import VIEWS, Conversation
+from claude_textual.core.model import VIEWS, Conversation, Totals
 
 if TYPE_CHECKING:
     from claude_textual.store.history import History
@@ -18,12 +18,14 @@ PAGE = 200
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the list; ``total`` (first page only) counts the whole view."""
+    """One page of the list; ``total`` (first page only) counts the whole view; ``usage`` is what the
+    page's conversations used and cost (those that made no API call are left out)."""
 
     conversations: list[Conversation]
     offset: int
     total: int | None
     view: str
+    usage: dict[str, Totals] = field(default_factory=dict)
 
 
 class Library:
@@ -40,9 +42,19 @@ class Library:
         def read() -> Page:
             conversations = self.store.list_conversations(PAGE, offset, view=view, title=title)
             total = self.store.count_conversations(view) if offset == 0 else None
-            return Page(conversations, offset, total, view)
+            usage = self.store.conversation_totals([c.id for c in conversations])
+            return Page(conversations, offset, total, view, usage)
 
         return await asyncio.to_thread(read)
+
+    async def reprice(self) -> int:
+        """Price the usage records not priced the way they would be now (all of them, the first time
+        after costs came in; again when the price table or a ``[prices]`` override changes), in a thread.
+        Returns how many; a database that refuses leaves them for next time."""
+        try:
+            return await asyncio.to_thread(self.store.reprice)
+        except Exception:  # a locked or read-only history: only the figures wait
+            return 0
 
     def next_view(self) -> str:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]

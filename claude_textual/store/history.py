@@ -14,7 +14,8 @@ from sqlalchemy import delete, func, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
-from claude_textual.core.model import Block, Conversation, Message, SearchHit, Status, Usage, utcnow
+from claude_textual.core.model import Block, Conversation, Message, SearchHit, Status, Totals, Usage, utcnow
+from claude_textual.core.prices import PriceBook
 from claude_textual.store.engine import StoreError, open_engine
 from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, UsageRow
 
@@ -106,6 +107,8 @@ def _usage(row: UsageRow) -> Usage:
         ttft_ms=row.ttft_ms,
         duration_ms=row.duration_ms,
         created_at=row.created_at,
+        cost_usd=row.cost_usd,
+        price_source=row.price_source,
     )
 
 
@@ -135,9 +138,11 @@ class History:
     Every method blocks (on the disk, or on a lock another program holds for up to the busy timeout):
     the app calls them from worker threads only, never on the event loop (AGENTS.md)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, prices: PriceBook | None = None) -> None:
         self.path = Path(path)
         self.engine = open_engine(self.path)
+        self.prices = prices or PriceBook()
+        """Prices each usage record as it is written (``store/ledger.py`` sums them)."""
 
     def close(self) -> None:
         self.engine.dispose()
@@ -224,16 +229,31 @@ class History:
 
         return search(self.engine, query, limit)
 
-    def usage_totals(self, conversation_id: str) -> tuple[int, int]:
-        """Input and output tokens of every API call in the conversation."""
-        with Session(self.engine) as session:
-            row = session.exec(
-                select(
-                    func.coalesce(func.sum(UsageRow.input_tokens), 0),
-                    func.coalesce(func.sum(UsageRow.output_tokens), 0),
-                ).where(UsageRow.conversation_id == conversation_id)
-            ).one()
-        return int(row[0]), int(row[1])
+    def usage_totals(self, conversation_id: str) -> Totals:
+        """Every API call of the conversation added up, with its cost."""
+        from claude_textual.store.ledger import conversation_totals
+
+        return conversation_totals(self.engine, [conversation_id]).get(
+            conversation_id, Totals(conversation_id)
+        )
+
+    def conversation_totals(self, ids: list[str]) -> dict[str, Totals]:
+        """These conversations' usage added up (those without any are left out)."""
+        from claude_textual.store.ledger import conversation_totals
+
+        return conversation_totals(self.engine, ids)
+
+    def totals(self, *, since: Any = None, by: str | None = None) -> list[Totals]:
+        """All usage since the UTC day ``since``, added up, or grouped ``by`` day, model or conversation."""
+        from claude_textual.store.ledger import totals
+
+        return totals(self.engine, since=since, by=by)
+
+    def reprice(self) -> int:
+        """Price the records that ``prices`` does not price the way they were (see ``store/ledger.py``)."""
+        from claude_textual.store.ledger import reprice
+
+        return reprice(self.engine, self.prices)
 
     # messages ----------------------------------------------------------------------------------
     def branch(self, conversation_id: str) -> list[tuple[str, int]]:
@@ -550,10 +570,12 @@ class History:
             session.commit()
         return True
 
-    @staticmethod
-    def _usage_row(message: Message, usage: Usage) -> UsageRow:
+    def _usage_row(self, message: Message, usage: Usage) -> UsageRow:
         raw = usage.raw
         server = usage.server_tool_use
+        cost = self.prices.cost(usage.model, raw, usage.created_at)
+        usage.cost_usd = None if cost is None else float(cost.usd)
+        usage.price_source = self.prices.source(usage.model)
         return UsageRow(
             message_id=message.id,
             conversation_id=message.conversation_id,
@@ -570,6 +592,8 @@ class History:
             duration_ms=usage.duration_ms,
             raw=raw,
             created_at=usage.created_at,
+            cost_usd=usage.cost_usd,
+            price_source=usage.price_source,
         )
 
     def add_usage(self, message: Message, usage: Usage) -> None:

@@ -72,6 +72,7 @@ class BlockRow(SQLModel, table=True):
 
 class UsageRow(SQLModel, table=True):
     __tablename__ = "usage"
+    __table_args__ = (Index("ix_usage_created", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(
@@ -91,3 +92,7 @@ class UsageRow(SQLModel, table=True):
     duration_ms: int | None = None
     raw: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
+    cost_usd: float | None = None
+    """What the call cost (NULL: not priced yet, or no price known for its model)."""
+    price_source: str | None = None
+    """What priced it (``PriceBook.source``); NULL until priced."""

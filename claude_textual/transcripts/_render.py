@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_textual.core.describe import CALLS, duration
+from claude_textual.core.describe import CALLS, duration, money
 from claude_textual.core.model import USAGE_COUNTERS, Block, Conversation, Message, Status
 
 
@@ -148,6 +148,9 @@ class Totals:
     web_searches: int = 0
     web_fetches: int = 0
     duration_ms: int = 0
+    cost_usd: float = 0.0
+    unpriced: int = 0
+    sources: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, messages: list[Message]) -> Totals:
@@ -163,6 +166,12 @@ class Totals:
             totals.web_searches += int(server.get("web_search_requests") or 0)
             totals.web_fetches += int(server.get("web_fetch_requests") or 0)
             totals.duration_ms += int(usage.duration_ms or 0)
+            if usage.price_source:
+                totals.sources.add(usage.price_source)
+            if usage.cost_usd is None:
+                totals.unpriced += 1
+            else:
+                totals.cost_usd += usage.cost_usd
         return totals
 
     def rows(self) -> list[tuple[str, str]]:
@@ -179,6 +188,12 @@ class Totals:
         if self.web_fetches:
             rows.append(("Web fetches", f"{self.web_fetches:,}"))
         rows.append(("Time waiting for replies", duration(self.duration_ms)))
+        if self.replies:
+            cost = money(None if self.unpriced == self.replies else self.cost_usd)
+            unknown = f" ({self.unpriced:,} repl{'y' if self.unpriced == 1 else 'ies'} without a price)"
+            rows.append(("Cost", cost + (unknown if self.unpriced and self.unpriced < self.replies else "")))
+            if self.sources:
+                rows.append(("Prices", ", ".join(sorted(self.sources)) + ", as on each reply's day"))
         return rows
 
 

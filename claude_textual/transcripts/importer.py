@@ -23,7 +23,8 @@ from claude_textual.store.history import History
 
 CLAUDE_AI_MODEL = "claude.ai"
 CONVERSATIONS_JSON = "conversations.json"
-_USAGE_FIELDS = ("request_id", "model", "ttft_ms", "duration_ms", "created_at")
+_USAGE_FIELDS = ("request_id", "model", "ttft_ms", "duration_ms", "created_at", "cost_usd", "price_source")
+"""Usage keys that are ours, not the API's: a cost in a file is not taken, the history prices it."""
 _TITLE_LENGTH = 80
 
 

@@ -90,7 +90,13 @@ class ClaudeApp(App):
         """
         if not self._sdk_requested:
             self._sdk_requested = True
-            threading.Thread(target=self.client, name="sdk-preload", daemon=True).start()
+            threading.Thread(target=self._preload, name="sdk-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        from claude_textual.core.prices import preload
+
+        self.client()
+        preload()  # the price table, so the first reply is priced without a wait
 
     # ---- the screens opened over the chat ----------------------------------------------------------
     @work(exit_on_error=False, group="modal")

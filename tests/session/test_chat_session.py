@@ -51,7 +51,7 @@ async def test_a_prompt_planned_and_run_is_stored_with_its_reply(session, api, d
         ("user", "Hello there, how are you?", Status.COMPLETE),
         ("assistant", "Hello!", Status.COMPLETE),
     ]
-    assert window.totals == (25, 15) and window.places == {}
+    assert (window.totals.input_tokens, window.totals.output_tokens) == (25, 15) and window.places == {}
 
 
 async def test_sends_are_refused_before_the_store_opens_and_while_a_turn_runs(session, api, db_path):

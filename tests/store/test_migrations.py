@@ -80,7 +80,8 @@ def test_older_schema_is_upgraded_after_an_identical_private_backup(tmp_path, re
         usage = messages[1].usage
         assert usage is not None and usage.raw == old.USAGE and usage.request_id == "req_old"
         assert (usage.ttft_ms, usage.duration_ms) == (420, 1800)
-        assert store.usage_totals(old.CONVERSATION_ID) == (321, 123)
+        totals = store.usage_totals(old.CONVERSATION_ID)
+        assert (totals.input_tokens, totals.output_tokens, totals.records) == (321, 123, 1)
 
         # searchable: the text written before search existed was indexed by the upgrade
         for word, seq in [

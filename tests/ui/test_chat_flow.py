@@ -61,7 +61,7 @@ async def test_send_and_stream_a_recorded_reply(api, make_app, db_path):
         assert text_view.source == text["text"]
         status = app.screen.query_one(StatusBar)
         assert (status.reply_in, status.reply_out) == (43, 282)
-        assert (status.total_in, status.total_out) == (43, 282)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (43, 282)
         assert "in 43 · out 282" in footer(reply)
         assert app.screen.query_one(PromptBox).text == ""
 

@@ -50,20 +50,20 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         await send_and_wait(pilot, "first question")
         conv_a = screen.session.conversation_id
         assert transcript(app) == ["first question", TEXT_A]
-        assert (status.total_in, status.total_out) == (25, 15)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (25, 15)
         assert screen.sub_title == "first question"
 
         await pilot.press("ctrl+n")
         assert screen.session.conversation_id is None
         assert transcript(app) == [WELCOME]
-        assert (status.total_in, status.total_out, status.reply_in, status.reply_out) == (0, 0, 0, 0)
+        assert status.totals.records == status.reply_in == status.reply_out == 0
         assert screen.sub_title == "New conversation"
 
         await send_and_wait(pilot, "second question")
         conv_b = screen.session.conversation_id
         assert conv_b not in (None, conv_a)
         assert transcript(app) == ["second question", TEXT_B]
-        assert (status.total_in, status.total_out) == (11, 6)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (11, 6)
 
         await wait_for(pilot, lambda: conversations.option_count == 2, what="two conversations listed")
         listed = [conversations.get_option_at_index(i) for i in range(2)]
@@ -79,7 +79,7 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         await wait_for(pilot, lambda: screen.session.conversation_id == conv_a, what="conversation A opened")
         await pilot.pause()
         assert transcript(app) == ["first question", TEXT_A]
-        assert (status.total_in, status.total_out) == (25, 15)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (25, 15)
         assert (status.reply_in, status.reply_out) == (0, 0)
         assert screen.sub_title == "first question"
         assert screen.query_one("#prompt").has_focus  # back to typing
@@ -89,7 +89,7 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         await wait_for(pilot, lambda: screen.session.conversation_id == conv_b, what="conversation B opened")
         await pilot.pause()
         assert transcript(app) == ["second question", TEXT_B]
-        assert (status.total_in, status.total_out) == (11, 6)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (11, 6)
 
         # F2 hides and shows the list
         await pilot.press("f2")
@@ -101,7 +101,7 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         api.then(fixture_reply("docs_basic_text.sse"))
         await send_and_wait(pilot, "more")
         assert screen.session.conversation_id == conv_b
-        assert (status.total_in, status.total_out) == (11 + 25, 6 + 15)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (11 + 25, 6 + 15)
 
     history = History(db_path)
     try:
@@ -141,7 +141,7 @@ async def test_initial_prompt_then_resume_last(api, make_app, db_path):
         assert transcript(app) == ["hi", TEXT_A]
         assert assistants(app)[0].message.status is Status.COMPLETE
         status = app.screen.query_one(StatusBar)
-        assert (status.total_in, status.total_out) == (25, 15)
+        assert (status.totals.input_tokens, status.totals.output_tokens) == (25, 15)
         assert app.screen.sub_title == "hi"
         assert app.screen.query_one(ConversationList).highlighted_option.id == first_id
         assert len(api.requests) == 1  # resuming sends nothing

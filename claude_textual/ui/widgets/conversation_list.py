@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from claude_textual.core.model import Conversation, utcnow
+from claude_textual.core.describe import money
+from claude_textual.core.model import Conversation, Totals, utcnow
 from claude_textual.core.sanitize import inert
 from claude_textual.session.library import PAGE
 
@@ -47,8 +48,9 @@ def _line(text: str) -> Text:
     return line
 
 
-def _label(conv: Conversation) -> Text:
-    meta = _line(f"{conv.message_count} msgs · {relative_time(conv.updated_at)} · {conv.model}")
+def _label(conv: Conversation, usage: Totals | None = None) -> Text:
+    cost = f" · {money(usage.cost_usd)}" if usage is not None and usage.records else ""
+    meta = _line(f"{conv.message_count} msgs · {relative_time(conv.updated_at)}{cost} · {conv.model}")
     meta.stylize("dim")
     return Text("\n").join([_line(conv.title or "(untitled)"), meta])
 
@@ -91,12 +93,20 @@ class ConversationList(OptionList):
         self.border_title = VIEW_TITLES[view]
         self.border_subtitle = f"{total:,}" if total is not None else ""
 
-    def show(self, conversations: list[Conversation], current: str | None, *, append: bool = False) -> None:
+    def show(
+        self,
+        conversations: list[Conversation],
+        current: str | None,
+        *,
+        append: bool = False,
+        usage: dict[str, Totals] | None = None,
+    ) -> None:
         highlighted = self.highlighted
         if not append:
             self.clear_options()
             self.loaded = 0
-        self.add_options([Option(_label(c), id=c.id) for c in conversations])
+        usage = usage or {}
+        self.add_options([Option(_label(c, usage.get(c.id)), id=c.id) for c in conversations])
         self.loaded += len(conversations)
         self.exhausted = len(conversations) < PAGE
         if append:

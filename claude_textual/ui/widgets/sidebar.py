@@ -70,6 +70,13 @@ class Sidebar(Vertical):
     def attach(self, library: Library) -> None:
         self.library = library
         self.reload()
+        self.reprice()
+
+    @work(exit_on_error=False, group="prices")
+    async def reprice(self) -> None:
+        """Price what was stored before costs were kept (or priced by another table), then show it."""
+        if self.library is not None and await self.library.reprice():
+            self.reload()
 
     @work(exit_on_error=False, exclusive=True, group="list")
     async def reload(self, offset: int = 0) -> None:
@@ -81,7 +88,7 @@ class Sidebar(Vertical):
             self.notify(inert(str(exc)), title="Database", severity="error", markup=False)
             return
         listing = self.query_one(ConversationList)
-        listing.show(page.conversations, self.current, append=offset > 0)
+        listing.show(page.conversations, self.current, append=offset > 0, usage=page.usage)
         if page.total is not None:
             listing.set_view(page.view, page.total)
 

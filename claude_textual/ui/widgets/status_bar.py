@@ -1,8 +1,10 @@
 """The status bar: model, demo flag, the conversation's thinking/effort and server tools, the context
-meter, live token counts for the reply and the conversation, and what the running turn is doing."""
+meter, live token counts for the reply and the conversation with what they cost and the share of input
+read from the prompt cache, and what the running turn is doing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.reactive import reactive
@@ -10,6 +12,8 @@ from textual.widgets import Static
 
 from claude_textual.config import Settings
 from claude_textual.core.context import meter, short
+from claude_textual.core.describe import money, share
+from claude_textual.core.model import USAGE_COUNTERS, Totals
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
 
@@ -45,8 +49,9 @@ class StatusBar(Static):
     context: reactive[str] = reactive("")
     reply_in: reactive[int] = reactive(0)
     reply_out: reactive[int] = reactive(0)
-    total_in: reactive[int] = reactive(0)
-    total_out: reactive[int] = reactive(0)
+    reply_cost: reactive[str] = reactive("")
+    totals: reactive[Totals] = reactive(Totals, always_update=True)
+    """The open conversation's usage added up (a new value, or the same one changed, redraws)."""
     state: reactive[str] = reactive("")
 
     def __init__(self) -> None:
@@ -65,11 +70,12 @@ class StatusBar(Static):
     def show_totals(self, window: Window | None) -> None:
         """A conversation was opened (None: a new one): its totals, no reply yet."""
         self.reply_in = self.reply_out = 0
-        self.total_in, self.total_out = window.totals if window else (0, 0)
+        self.reply_cost = ""
+        self.totals = replace(window.totals) if window else Totals()
 
     # ---- the running turn (see ui/relay.py) ------------------------------------------------------
     def on_reply_opened(self) -> None:
-        self.state, self.reply_in, self.reply_out = "waiting for Claude…", 0, 0
+        self.state, self.reply_in, self.reply_out, self.reply_cost = "waiting for Claude…", 0, 0, ""
 
     def on_retry_waiting(self, message: turn.RetryWaiting) -> None:
         event = message.event
@@ -86,15 +92,26 @@ class StatusBar(Static):
 
     def on_usage_updated(self, message: turn.UsageUpdated) -> None:
         usage = message.event.usage
-        self.reply_in = int(usage.get("input_tokens") or 0)
+        self.reply_in = sum(int(usage.get(k) or 0) for k in USAGE_COUNTERS if k != "output_tokens")
         self.reply_out = int(usage.get("output_tokens") or 0)
 
     def on_reply_closed(self, message: turn.ReplyClosed) -> None:
         self.state, self.waiting = "", False
         usage = message.event.message.usage
-        if usage is not None:
-            self.total_in += usage.count("input_tokens")
-            self.total_out += usage.count("output_tokens")
+        if usage is None or usage.price_source is None:  # not saved: not in the conversation's totals
+            return
+        self.reply_cost = money(usage.cost_usd)
+        totals = self.totals
+        totals.records += 1
+        totals.input_tokens += usage.count("input_tokens")
+        totals.output_tokens += usage.count("output_tokens")
+        totals.cache_creation_input_tokens += usage.count("cache_creation_input_tokens")
+        totals.cache_read_input_tokens += usage.count("cache_read_input_tokens")
+        if usage.cost_usd is None:
+            totals.unpriced_records += 1
+        else:
+            totals.priced_usd += usage.cost_usd
+        self.totals = totals
 
     def on_tool_started(self, message: turn.ToolStarted) -> None:
         self.state = inert(
@@ -119,8 +136,15 @@ class StatusBar(Static):
             parts.append(self.summary)
         if self.context:
             parts.append(self.context)
-        parts.append(f"reply in {self.reply_in:,} out {self.reply_out:,}")
-        parts.append(f"conversation in {self.total_in:,} out {self.total_out:,}")
+        parts.append(
+            " ".join(filter(None, (f"reply in {self.reply_in:,} out {self.reply_out:,}", self.reply_cost)))
+        )
+        totals = self.totals
+        prompt = totals.input_tokens + totals.cache_creation_input_tokens + totals.cache_read_input_tokens
+        conversation = f"conversation in {prompt:,} out {totals.output_tokens:,}"
+        if totals.records:
+            conversation += f" {money(totals.cost_usd)} · cache {share(totals.cache_share)}"
+        parts.append(conversation)
         if self.state:
             parts.append(self.state)
         return " │ ".join(parts)
