@@ -16,6 +16,7 @@ import pytest
 from claude_textual.config import Settings
 from claude_textual.core.demo import demo_responder
 from claude_textual.core.loopback import LoopbackServer, Reply
+from claude_textual.core.prompt_cache import PromptCache
 from claude_textual.store.history import History
 from tests.model_rules import api_refusal
 
@@ -39,9 +40,9 @@ def request_json(name: str) -> dict[str, Any]:
 class ScriptedAPI(LoopbackServer):
     """The loopback API answering from a queue of replies (then the demo script, when empty)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: PromptCache | None = None) -> None:
         self.queue: list[Reply] = []
-        super().__init__(self._respond, validate=api_refusal)
+        super().__init__(self._respond, validate=api_refusal, cache=cache)
 
     def _respond(self, body: dict[str, Any]) -> Reply:
         return self.queue.pop(0) if self.queue else demo_responder(body)
@@ -54,6 +55,31 @@ class ScriptedAPI(LoopbackServer):
 @pytest.fixture
 def api() -> Iterator[ScriptedAPI]:
     with ScriptedAPI() as server:
+        yield server
+
+
+class Clock:
+    """A clock the caching server reads; tests move it (``advance``) instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def caching_api(clock: Clock) -> Iterator[ScriptedAPI]:
+    """The loopback API keeping a prompt cache on ``clock``, reporting reads and writes as the API does."""
+    with ScriptedAPI(cache=PromptCache(clock)) as server:
         yield server
 
 

@@ -72,3 +72,21 @@ def test_stream_bench_runs_every_part_at_tiny_sizes():
     assert result["startup"]["empty_s"] > 0 and result["startup"]["big_s"] > 0
     assert result["startup"]["baseline_s"] > 0 and result["startup"]["rss_idle_mib"] > 0
     assert result["open"]["median_s"] is not None
+
+
+COST = BENCH.parent / "cost.py"
+
+
+def test_cost_bench_runs_a_short_conversation_through_the_caching_server():
+    """bench/cost.py at 4 turns: it prints a row per gap with each policy's cost ratio."""
+    done = subprocess.run(
+        [sys.executable, str(COST), "--turns", "4", "--gaps", "0,6", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert [r["gap_min"] for r in rows] == [0, 6]
+    assert all(r[p] > 0 for r in rows for p in ("auto", "5m", "1h"))
+    assert rows[0]["auto_hit_share"] > 0, "with no gaps, later turns read from the cache"

@@ -11,6 +11,7 @@ from typing import Any
 
 from claude_textual.core.catalogue import BUILTIN
 from claude_textual.core.loopback import LoopbackServer, Piece, Reply, model_info, sse
+from claude_textual.core.prompt_cache import PromptCache
 
 DEMO_MODEL = "claude-demo"
 DEMO_MODELS = [model_info(DEMO_MODEL, "Offline demo (not Claude)", 200_000)] + [
@@ -160,4 +161,5 @@ def demo_responder(body: dict[str, Any]) -> Reply:
 
 
 def start_demo_server() -> LoopbackServer:
-    return LoopbackServer(demo_responder, models=DEMO_MODELS).start()
+    """The demo's server; it keeps a prompt cache, so the demo shows cache reads and their savings."""
+    return LoopbackServer(demo_responder, models=DEMO_MODELS, cache=PromptCache()).start()

@@ -7,6 +7,8 @@ connection there. Every request is recorded with its headers and JSON body (a GE
 ``GET /v1/models`` pages through ``models`` as the API does (``limit``, ``after_id``, ``before_id``), and
 ``POST /v1/messages/count_tokens`` answers with ``counter`` (by default a rough estimate); tests may
 replace either, or set ``models_reply`` to answer the models list with something else (an error).
+With a ``cache`` (``core/prompt_cache.py``) it keeps the prompt cache and reports its reads and writes;
+breakpoints the API refuses are refused with or without one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from claude_textual.core.capabilities import EFFORTS, THINKING_TYPES, Capabilities
+from claude_textual.core.prompt_cache import PromptCache, with_usage
+from claude_textual.core.prompt_cache import refusal as cache_refusal
 
 DROP = object()
 """A body piece that closes the connection at once, mid-stream."""
@@ -166,11 +170,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append(Recorded(self.path, dict(self.headers.items()), body))
         route = urlsplit(self.path).path
         name = "messages" if route.endswith("/v1/messages") else "count_tokens"
-        problem = self.server.validate(name, body) if self.server.validate else None
+        problem = cache_refusal(body) or (self.server.validate(name, body) if self.server.validate else None)
         if problem is not None:
             reply = Reply.error(400, "invalid_request_error", problem)
         elif route.endswith("/v1/messages"):
             reply = self.server.responder(body)
+            if self.server.cache is not None and reply.status == 200:
+                reply = Reply(
+                    reply.status, with_usage(reply.body, self.server.cache.account(body)), reply.headers
+                )
         elif route.endswith("/v1/messages/count_tokens"):
             reply = self.server.counter(body)
         else:
@@ -222,11 +230,14 @@ class LoopbackServer(ThreadingHTTPServer):
         models: list[dict[str, Any]] | None = None,
         counter: Responder = estimate_tokens,
         validate: Validator | None = None,
+        cache: PromptCache | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.responder = responder
         self.validate = validate
         """Refuses with a 400 what the API would (tests give it the API's rules per model)."""
+        self.cache = cache
+        """When set, replies report the cache reads and writes the request made (else as scripted)."""
         self.models: list[dict[str, Any]] = list(models or [])
         self.models_reply: Reply | None = None
         self.counter = counter

@@ -15,8 +15,9 @@ from claude_textual.core.capabilities import Capabilities, Fitted, fit
 from claude_textual.core.catalogue import builtin_choice
 from claude_textual.core.model import Block, Message
 
-# Fields the API adds to response blocks that it does not take back in a request.
-_RESPONSE_ONLY = {"caller", "parsed_output"}
+# Fields the API adds to response blocks that it does not take back in a request, and breakpoints an
+# imported transcript may carry (``core/caching.py`` places the request's own).
+_RESPONSE_ONLY = {"caller", "parsed_output", "cache_control"}
 
 SERVER_TOOLS = {
     "web_search": {"type": "web_search_20250305", "name": "web_search"},

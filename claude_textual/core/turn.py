@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from claude_textual.config import Settings
+from claude_textual.core.caching import prompt_times, with_caching
 from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
@@ -314,6 +315,7 @@ class Turn:
             params = build_params(history, self.settings, caps=self.caps)
             if self.tools is not None and self.tools.tools:
                 params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
+            params = with_caching(params, self.settings.cache, prompt_times(history))
             reply = await self._add(
                 Message(role="assistant", content=[], model=self.settings.model, status=Status.STREAMING)
             )
