@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,13 @@ def _names(value: str) -> list[str]:
     if not names:
         raise argparse.ArgumentTypeError("expected tool or server names separated by commas")
     return names
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {value!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query", help='words to find (all must match; "quote a phrase")')
     search.add_argument("--json", action="store_true", help="print JSON")
     search.add_argument("--limit", type=int, default=20, help="at most this many hits (default 20)")
+    usage = sub.add_parser(
+        "usage", help="tokens and cost: in total, by day, model or conversation", parents=[_paths(True)]
+    )
+    usage.add_argument("--json", action="store_true", help="print JSON (total, by_model, by_day)")
+    usage.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="from this UTC day on")
+    usage.add_argument("--by", choices=["day", "model", "conversation"], default="day", help="rows by (day)")
     importing = sub.add_parser(
         "import", help="import our JSON exports or a claude.ai data export", parents=[_paths(True)]
     )
@@ -99,11 +113,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _import(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.core.prices import PriceBook
     from claude_textual.core.sanitize import inert
     from claude_textual.store.history import History
     from claude_textual.transcripts.importer import import_path
 
-    history = History(db)
+    history = History(db, PriceBook(load_settings(args.config or default_config_path()).prices))
     failed = False
     for path in args.paths:
         report = import_path(history, path)
@@ -114,7 +129,9 @@ def _import(args: argparse.Namespace, db: Path) -> int:
     return 1 if failed else 0
 
 
-def _open_history(db: Path) -> History:
+def _open_history(db: Path, args: argparse.Namespace | None = None) -> History:
+    """The history at ``db``; with ``args``, priced by their config's ``[prices]`` (and priced now)."""
+    from claude_textual.core.prices import PriceBook
     from claude_textual.store.engine import StoreError
     from claude_textual.store.history import History
 
@@ -123,7 +140,55 @@ def _open_history(db: Path) -> History:
             f"There is no history database at {db} (the app creates it when it first starts); "
             "point --db (or CLAUDE_TEXTUAL_DB) at yours."
         )
-    return History(db)
+    if args is None:
+        return History(db)
+    history = History(db, PriceBook(load_settings(args.config or default_config_path()).prices))
+    with contextlib.suppress(StoreError):  # a read-only or locked database: the costs as they stand
+        history.reprice()
+    return history
+
+
+def _usage(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.core.describe import money, share
+    from claude_textual.core.prices import table_name
+    from claude_textual.core.sanitize import inert, inert_json
+    from claude_textual.store.ledger import titles
+
+    history = _open_history(db, args)
+    (total,) = history.totals(since=args.since)
+    groups = {by: history.totals(since=args.since, by=by) for by in ("model", "day", args.by)}
+    names = (
+        titles(history.engine, [t.key for t in groups["conversation"]]) if args.by == "conversation" else {}
+    )
+    if args.json:
+        data = {
+            "since": args.since.isoformat() if args.since else None,
+            "prices": table_name(),
+            "total": total.as_json(),
+            "by_model": [t.as_json("model") for t in groups["model"]],
+            "by_day": [t.as_json("day") for t in groups["day"]],
+        }
+        if args.by == "conversation":
+            data["by_conversation"] = [
+                {**t.as_json("conversation_id"), "title": names.get(t.key, "")}
+                for t in groups["conversation"]
+            ]
+        print(inert_json(data))
+        return 0
+    since = f"since {args.since}" if args.since else "all time"
+    print(f"Usage, {since} (UTC days) · prices: {table_name()}, as on each record's day")
+    head = f"{args.by:<24} {'calls':>7} {'input':>12} {'cache write':>12} {'cache read':>12} {'output':>11}"
+    print(f"{head} {'cache':>6} {'cost':>12}")
+    for t in [*groups[args.by], total]:
+        label = "total" if t is total else names.get(t.key) or t.key or "(no model)"
+        print(
+            f"{inert(label)[:24]:<24} {t.records:>7,} {t.input_tokens:>12,} {t.cache_creation_input_tokens:>12,} "
+            f"{t.cache_read_input_tokens:>12,} {t.output_tokens:>11,} {share(t.cache_share):>6} "
+            f"{money(t.cost_usd):>12}"
+        )
+    if total.unpriced_records:
+        print(f"{total.unpriced_records:,} call(s) of models without a known price are not in the costs.")
+    return 0
 
 
 def _list(args: argparse.Namespace, db: Path) -> int:
@@ -189,7 +254,7 @@ def _export(args: argparse.Namespace, db: Path) -> int:
     from claude_textual.store.engine import StoreError
     from claude_textual.transcripts.export import render
 
-    history = _open_history(db)
+    history = _open_history(db, args)
     # a reply left streaming by an app that died (kill -9, power cut) is exported as interrupted;
     # a read-only or locked database still exports, as it stands
     with contextlib.suppress(StoreError):
@@ -229,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         from claude_textual.core.sanitize import inert
         from claude_textual.store.engine import StoreError
 
-        command = {"export": _export, "list": _list, "search": _search, "import": _import}[args.command]
+        command = {"export": _export, "list": _list, "search": _search, "import": _import, "usage": _usage}[
+            args.command
+        ]
         try:
             return command(args, db)
         except (StoreError, OSError) as exc:
