@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
 from claude_textual.config import Settings
 from claude_textual.ui.screens.chat import ChatScreen
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 
 class ClaudeApp(App):
     TITLE = "claude-textual"
+    BINDINGS = [Binding("ctrl+t", "usage", "Usage")]
 
     def __init__(
         self,
@@ -112,6 +116,21 @@ class ClaudeApp(App):
         elif options is not None:
             self.chat.say("Saved: the next request uses these settings.")
         self.chat.show_settings()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Usage and cost", "Tokens and cost by day and by model (Ctrl+T)", self.action_usage
+        )
+
+    def action_usage(self) -> None:
+        """The usage screen, over the history (nothing to show before it is open)."""
+        from claude_textual.ui.screens.usage import UsageScreen
+
+        if (store := self.chat.session.store) is None:
+            self.chat.say("The history is not open, so there is no usage to show.", severity="warning")
+        elif not isinstance(self.screen, UsageScreen):
+            self.push_screen(UsageScreen(store))
 
     @work(exit_on_error=False, group="modal")
     async def action_search(self) -> None:

@@ -121,3 +121,17 @@ def test_a_bad_day_is_refused_with_a_message(db_path, capsys):
     with pytest.raises(SystemExit):
         main(["usage", "--since", "yesterday", "--db", str(db_path)])
     assert "expected a day as YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_exports_show_each_replys_cost_and_the_total(spent, db_path, capsys, fmt):
+    code, out = run(capsys, "export", spent[0], "--format", fmt, "--db", str(db_path))
+    assert code == 0
+    code, usage = run(capsys, "usage", "--json", "--by", "conversation", "--db", str(db_path))
+    (mine,) = [c for c in json.loads(usage)["by_conversation"] if c["conversation_id"] == spent[0]]
+    from claude_textual.core.describe import money
+
+    each = mine["cost_usd"] / 2  # two identical replies
+    assert out.count(money(each)) >= 2, "each reply's footer shows its cost"
+    assert money(mine["cost_usd"]) in out and "genai-prices" in out, "the totals show the cost and its prices"
+    assert "cache write 1,500 (1 h 1,000)" in out

@@ -49,7 +49,8 @@ def _line(text: str) -> Text:
 
 
 def _label(conv: Conversation, usage: Totals | None = None) -> Text:
-    cost = f" · {money(usage.cost_usd)}" if usage is not None and usage.records else ""
+    known = usage is not None and usage.cost_usd is not None and usage.records
+    cost = f" · {money(usage.cost_usd)}" if known else ""  # an unknown cost would only crowd the line
     meta = _line(f"{conv.message_count} msgs · {relative_time(conv.updated_at)}{cost} · {conv.model}")
     meta.stylize("dim")
     return Text("\n").join([_line(conv.title or "(untitled)"), meta])
