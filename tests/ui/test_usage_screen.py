@@ -125,3 +125,36 @@ def test_usage_screen_snapshot(make_app, history, snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_it)
+
+
+async def test_the_status_bar_shows_each_replys_cost_and_the_conversations(
+    caching_api, settings, db_path, history
+):
+    """Two turns against the caching server: the second reads the first from the cache; the status bar
+    shows that reply's cost, the conversation's (the sum of the stored records) and the cache share."""
+    from claude_textual.ui.app import ClaudeApp
+    from claude_textual.ui.widgets.status_bar import StatusBar
+    from tests.core._streams import block_stop, finish, message_start, stream_reply, text_block
+    from tests.ui.uihelpers import send_and_wait
+
+    def priced_reply(n: int):
+        start = message_start(msg_id=f"msg_{n}", model="claude-sonnet-5-5")
+        return stream_reply([start, *text_block(0, ["The sea ", "is deep."]), block_stop(0), *finish()])
+
+    caching_api.then(priced_reply(1), priced_reply(2))
+    app = ClaudeApp(settings, db_path, api_key="sk-test", base_url=caching_api.url)
+    async with run(app) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "Tell me about the sea. " * 250)  # past the 1,024-token minimum
+        await send_and_wait(pilot, "And the ocean?")
+        status = app.screen.query_one(StatusBar)
+        text = str(status.render())
+    (conversation,) = history.list_conversations()
+    usages = [m.usage for m in history.load_messages(conversation.id) if m.usage is not None]
+    assert len(usages) == 2 and usages[1].count("cache_read_input_tokens") > 0
+    inputs = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    assert f"reply in {sum(usages[1].count(k) for k in inputs):,}" in text
+    assert money(usages[1].cost_usd) in text.split("│")[-2], "this reply's cost"
+    assert money(sum(u.cost_usd for u in usages)) in text.split("│")[-1], "the conversation's cost"
+    totals = history.usage_totals(conversation.id)
+    assert f"cache {totals.cache_share:.0%}" in text

@@ -100,7 +100,7 @@ class StatusBar(Static):
         usage = message.event.message.usage
         if usage is None or usage.price_source is None:  # not saved: not in the conversation's totals
             return
-        self.reply_cost = money(usage.cost_usd)
+        self.reply_cost = money(usage.cost_usd) if usage.cost_usd is not None else ""
         totals = self.totals
         totals.records += 1
         totals.input_tokens += usage.count("input_tokens")
@@ -127,6 +127,18 @@ class StatusBar(Static):
     def on_turn_stopped(self) -> None:
         self.state, self.waiting = "", False
 
+    def conversation_figures(self) -> str:
+        """``conversation in 1.2M out 40k · $0.45 · cache 87%``: the cost once known, the cache share once
+        the cache was used (the bar is narrow; a reply's footer says when a cost is unknown)."""
+        totals = self.totals
+        prompt = totals.input_tokens + totals.cache_creation_input_tokens + totals.cache_read_input_tokens
+        parts = [f"conversation in {short(prompt)} out {short(totals.output_tokens)}"]
+        if totals.records and totals.cost_usd is not None:
+            parts.append(money(totals.cost_usd))
+        if totals.cache_creation_input_tokens or totals.cache_read_input_tokens:
+            parts.append(f"cache {share(totals.cache_share)}")
+        return " · ".join(parts)
+
     def render(self) -> str:
         parts = []
         if self.demo:
@@ -137,14 +149,9 @@ class StatusBar(Static):
         if self.context:
             parts.append(self.context)
         parts.append(
-            " ".join(filter(None, (f"reply in {self.reply_in:,} out {self.reply_out:,}", self.reply_cost)))
+            " · ".join(filter(None, (f"reply in {self.reply_in:,} out {self.reply_out:,}", self.reply_cost)))
         )
-        totals = self.totals
-        prompt = totals.input_tokens + totals.cache_creation_input_tokens + totals.cache_read_input_tokens
-        conversation = f"conversation in {prompt:,} out {totals.output_tokens:,}"
-        if totals.records:
-            conversation += f" {money(totals.cost_usd)} · cache {share(totals.cache_share)}"
-        parts.append(conversation)
+        parts.append(self.conversation_figures())
         if self.state:
             parts.append(self.state)
         return " │ ".join(parts)
