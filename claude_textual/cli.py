@@ -118,10 +118,11 @@ def _import(args: argparse.Namespace, db: Path) -> int:
     from claude_textual.store.history import History
     from claude_textual.transcripts.importer import import_path
 
-    history = History(db, PriceBook(load_settings(args.config or default_config_path()).prices))
+    settings = load_settings(args.config or default_config_path())
+    history = History(db, PriceBook(settings.prices))
     failed = False
     for path in args.paths:
-        report = import_path(history, path)
+        report = import_path(history, path, settings.import_max_mb * 1024 * 1024)
         print(f"{inert(str(path))}: {report.summary()}")
         for name, reason in report.failed:
             print(f"  failed: {inert(name)}: {inert(reason)}", file=sys.stderr)

@@ -111,6 +111,8 @@ class Settings:
     retry_cap: float = 30.0
     title_length: int = 60
     max_tool_rounds: int = 20
+    import_max_mb: int = 200
+    """The largest file ``claude-textual import`` reads, in MB (a parsed export takes ~10x its size)."""
     cache: str = "auto"
     """Prompt caching: ``auto`` (1 hour on the system prompt and tools, the moving end by the
     conversation's pace), ``5m`` or ``1h`` everywhere, or ``off``."""
@@ -200,6 +202,7 @@ _MINIMUMS = {
     "retry_cap": 0,
     "title_length": 1,
     "max_tool_rounds": 1,
+    "import_max_mb": 1,
 }
 _MAXIMUMS = {
     "max_tokens": 1_000_000,
@@ -209,6 +212,7 @@ _MAXIMUMS = {
     "timeout": 86_400,
     "title_length": 10_000,
     "max_tool_rounds": 1_000,
+    "import_max_mb": 1_000_000,
 }
 """Beyond these a value is a typo, not a wish (a max_tokens near 2**63 would go out in every request)."""
 
