@@ -7,6 +7,7 @@ to the remote machine's clipboard, which is not what the user wants, so it is sk
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -67,12 +68,13 @@ def _pipe_to(command: list[str], text: str) -> bool:
     return result.returncode == 0
 
 
-def copy_text(app: Any, text: str, *, env: Mapping[str, str] | None = None) -> str:
-    """Copy ``text`` (OSC 52, plus a local tool off SSH); a short description of what was done."""
+async def copy_text(app: Any, text: str, *, env: Mapping[str, str] | None = None) -> str:
+    """Copy ``text`` (OSC 52, plus a local tool off SSH, run in a thread: a slow one never holds the
+    screen); a short description of what was done."""
     app.copy_to_clipboard(text)
     how = "terminal clipboard, OSC 52"
     for name, command in local_tools(env):
-        if _pipe_to(command, text):
+        if await asyncio.to_thread(_pipe_to, command, text):
             how += f" + {name}"
             break
     count = len(text)

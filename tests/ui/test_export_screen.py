@@ -242,25 +242,25 @@ def fake_wl_copy(tmp_path, monkeypatch):
     return out
 
 
-def test_copy_text_uses_a_local_tool_off_ssh(fake_wl_copy):
+async def test_copy_text_uses_a_local_tool_off_ssh(fake_wl_copy):
     app = FakeApp()
     text = "héllo 東京\nline two"
     env = {"WAYLAND_DISPLAY": "wayland-0"}
     assert (
-        copy_text(app, text, env=env)
+        await copy_text(app, text, env=env)
         == f"Copied {len(text)} characters (terminal clipboard, OSC 52 + wl-copy)"
     )
     assert app.copied == [text] and fake_wl_copy.read_text() == text
 
 
-def test_copy_text_skips_local_tools_over_ssh(fake_wl_copy):
+async def test_copy_text_skips_local_tools_over_ssh(fake_wl_copy):
     app = FakeApp()
     env = {"WAYLAND_DISPLAY": "wayland-0", "SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"}
-    assert copy_text(app, "x", env=env) == "Copied 1 character (terminal clipboard, OSC 52)"
+    assert await copy_text(app, "x", env=env) == "Copied 1 character (terminal clipboard, OSC 52)"
     assert app.copied == ["x"] and not fake_wl_copy.exists()
 
 
-def test_copy_text_survives_a_failing_tool(tmp_path, monkeypatch):
+async def test_copy_text_survives_a_failing_tool(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name in ("xclip", "xsel"):
@@ -268,10 +268,50 @@ def test_copy_text_survives_a_failing_tool(tmp_path, monkeypatch):
         (bin_dir / name).chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
     app = FakeApp()
-    assert copy_text(app, "x" * 1234, env={"DISPLAY": ":0"}) == (
+    assert await copy_text(app, "x" * 1234, env={"DISPLAY": ":0"}) == (
         "Copied 1,234 characters (terminal clipboard, OSC 52)"
     )
     assert clipboard.local_tools({"DISPLAY": ":0"})[0][0] == "xclip"
     assert clipboard.local_tools({}) == []  # no display: the X tools are not tried
     if sys.platform != "darwin":
         assert all(name != "pbcopy" for name, _ in clipboard.local_tools({"DISPLAY": ":0"}))
+
+
+async def test_a_slow_clipboard_tool_does_not_hold_the_screen(make_app, history, tmp_path, monkeypatch):
+    """``c`` with a local tool that does not finish until told: the user keeps typing in the meantime,
+    and the copy is reported once the tool is done."""
+    from claude_textual.core.model import Message, user_text_message
+    from claude_textual.ui.widgets.message_pane import MessagePane
+    from claude_textual.ui.widgets.prompt import PromptBox
+    from tests.ui.uihelpers import NotificationLog, ready, run, wait_for
+
+    conversation = history.create_conversation("copy me", "claude-test")
+    history.add_message(conversation.id, user_text_message("hi"))
+    history.add_message(conversation.id, Message("assistant", [{"type": "text", "text": "the answer"}]))
+    bin_dir, go, out = tmp_path / "bin", tmp_path / "go", tmp_path / "pasted"
+    bin_dir.mkdir()
+    tool = bin_dir / "wl-copy"
+    tool.write_text(f"#!/bin/sh\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\ncat > '{out}'\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setattr(clipboard, "LOCAL_TIMEOUT", 120.0)  # the tool finishes when told, not by a timeout
+    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"):
+        monkeypatch.delenv(name, raising=False)
+    log = NotificationLog()
+    app = make_app(resume="last")
+    async with run(app, log) as pilot:
+        await ready(pilot)
+        pane = app.screen.query_one(MessagePane)
+        await wait_for(pilot, lambda: len(pane.message_widgets()) == 2, what="the conversation")
+        pane.focus()
+        await pilot.press("k", "c")
+        await wait_for(pilot, lambda: app.clipboard == "the answer", what="OSC 52 at once")
+        prompt = app.screen.query_one(PromptBox)
+        prompt.focus()
+        await pilot.press(*"still typing")
+        await wait_for(pilot, lambda: prompt.text == "still typing", what="keys while the tool runs")
+        assert not out.exists() and not any("Copied" in n.message for n in log.items)
+        go.touch()
+        await wait_for(pilot, lambda: any("wl-copy" in n.message for n in log.items), what="the report")
+    assert out.read_text() == "the answer"

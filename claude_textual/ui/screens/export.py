@@ -309,7 +309,7 @@ class ExportScreen(ModalScreen[str | None]):
                 return
         self.post_message(self.Done(action, fmt, text, path))
 
-    def on_export_screen_done(self, message: Done) -> None:
+    async def on_export_screen_done(self, message: Done) -> None:
         self.busy = False
         for button in self.query("#export-buttons Button"):
             button.disabled = False
@@ -323,7 +323,7 @@ class ExportScreen(ModalScreen[str | None]):
             size = human_size(len(message.text.encode("utf-8", errors="replace")))
             self.dismiss(f"Saved the {label} transcript to {message.path} ({size}).")
         else:
-            self.dismiss(f"{copy_text(self.app, message.text)} — the {label} transcript.")
+            self.dismiss(f"{await copy_text(self.app, message.text)} — the {label} transcript.")
 
     def show_message(self, text: str, severity: str = "") -> None:
         widget = self.query_one("#export-message", Static)

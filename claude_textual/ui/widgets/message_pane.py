@@ -306,10 +306,11 @@ class MessagePane(Growing, VerticalScroll):
         else:
             self.notify("No code block in that message.", severity="warning")
 
-    def copy(self, text: str, what: str) -> None:
+    @work(exit_on_error=False, group="copy")
+    async def copy(self, text: str, what: str) -> None:
         from claude_textual.ui.clipboard import copy_text
 
-        self.notify(f"{what.capitalize()}: {copy_text(self.app, text)}", markup=False)
+        self.notify(f"{what.capitalize()}: {await copy_text(self.app, text)}", markup=False)
 
     @work(exit_on_error=False, group="modal")
     async def pick_code(self, blocks: list[CodeBlock]) -> None:
