@@ -8,6 +8,7 @@ a :class:`Ready` turn to run with :meth:`ChatSession.run`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
@@ -153,6 +154,14 @@ class ChatSession:
             raise RecordError(self.error) from exc
         self.store, self.library = store, Library(store)
         return recovered
+
+    async def close(self) -> None:
+        """Close the history (at quit): the last connection checkpoints the WAL into the database and
+        removes the ``-wal`` file, so no second copy of the last writes is left beside it."""
+        store, self.store = self.store, None
+        if store is not None:
+            with contextlib.suppress(Exception):  # quitting: a failure here loses nothing written
+                await asyncio.to_thread(store.close)
 
     def unavailable(self) -> Refused | None:
         """Why nothing can be stored now, if so."""

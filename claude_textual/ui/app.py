@@ -183,6 +183,7 @@ class ClaudeApp(App):
         return self._tools
 
     async def on_unmount(self) -> None:
+        await self.chat.session.close()
         if self._tools is not None:
             await self._tools.aclose()
         if self._demo_server is not None:

@@ -168,3 +168,22 @@ async def test_resume_unknown_conversation(api, make_app, db_path):
         assert len(history.list_conversations()) == 1
     finally:
         history.close()
+
+
+async def test_quitting_closes_the_history_and_leaves_no_wal_behind(api, make_app, db_path):
+    """After a reply is saved and the app quits, the database holds it and no -wal file is left
+    (a second copy of the last writes, and a sign the database was not closed)."""
+    import sqlite3
+
+    from tests.core._streams import stream_reply, text_reply
+    from tests.ui.uihelpers import send_and_wait
+
+    api.then(stream_reply(text_reply(["Fine, thanks."])))
+    app = make_app()
+    async with run(app) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "Hello there, how are you?")
+        assert db_path.with_name(db_path.name + "-wal").exists(), "WAL mode while the app runs"
+    assert not db_path.with_name(db_path.name + "-wal").exists()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM message").fetchone() == (2,)
