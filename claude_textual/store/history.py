@@ -38,6 +38,12 @@ def stale_seconds() -> float:
         return STALE_SECONDS
 
 
+UNFINISHED = (
+    "This reply was not finished in the history: the app stopped, or could not write to the database, "
+    "while it streamed. It is kept up to its last checkpoint."
+)
+"""Said of a reply left 'streaming': from the row alone a crash and a save the disk refused look alike."""
+
 LEAF = object()
 """``add_message``'s default parent: the conversation's current leaf."""
 
@@ -626,7 +632,7 @@ class History:
                 .where(col(MessageRow.status) == Status.STREAMING.value, col(MessageRow.updated_at) < cutoff)
                 .values(
                     status=Status.INTERRUPTED.value,
-                    error="The app stopped while this reply was streaming; kept up to the last checkpoint.",
+                    error=UNFINISHED,
                 )
             )
             session.commit()

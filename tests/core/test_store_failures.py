@@ -111,5 +111,7 @@ async def test_the_next_start_keeps_the_unsaved_reply_as_interrupted(api, histor
         assert again.mark_stale_streaming(older_than=0) == 1
         [kept] = again.load_messages(conversation.id)
         assert kept.status is Status.INTERRUPTED and kept.text() == "up to the last checkpoint"
+        # the final save failed with the app running (a full disk): the error does not say it stopped
+        assert kept.error is not None and "could not write to the database" in kept.error
     finally:
         again.close()
