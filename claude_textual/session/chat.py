@@ -24,7 +24,7 @@ from claude_textual.core.describe import title_from
 from claude_textual.core.model import Conversation, Message, Status, Totals, user_text_message
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.requests import build_params, fit_settings
-from claude_textual.core.turn import ReplyClosed, Turn, TurnEvent
+from claude_textual.core.turn import Notice, ReplyClosed, Turn, TurnEvent
 from claude_textual.session.library import Library
 
 if TYPE_CHECKING:
@@ -436,5 +436,7 @@ class ChatSession:
                     if isinstance(event, ReplyClosed) and event.message.usage is not None:
                         self.used = used_tokens(event.message.usage.raw)
                     yield event
+                    while self.store is not None and self.store.notices:  # the file was written again
+                        yield Notice(self.store.notices.pop(0))
         finally:
             self.running = False

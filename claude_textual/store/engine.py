@@ -140,6 +140,32 @@ def _touch_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def recreate(engine: Engine, path: Path) -> Engine:
+    """The database ``engine`` still sees, written again at ``path``, and a new engine on it.
+
+    A database file deleted while it is open lives on for the connections that have it open, with its
+    ``-wal``: SQLite's backup copies every page as they see it into a new file at the same path."""
+    _touch_private(path)
+    with engine.connect() as conn:
+        source = conn.connection.driver_connection
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    os.chmod(path, 0o600)
+    return open_engine(path)
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         has_table = conn.execute(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from bisect import bisect_left
 from collections import defaultdict
@@ -16,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from claude_textual.core.model import Block, Conversation, Message, SearchHit, Status, Totals, Usage, utcnow
 from claude_textual.core.prices import PriceBook
-from claude_textual.store.engine import StoreError, open_engine
+from claude_textual.store.engine import StoreError, file_identity, open_engine, recreate
 from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, UsageRow
 
 # Message-level fields of the API message kept beside the blocks (stop_details, container, …).
@@ -149,12 +151,36 @@ class History:
         self.engine = open_engine(self.path)
         self.prices = prices or PriceBook()
         """Prices each usage record as it is written (``store/ledger.py`` sums them)."""
+        self._identity = file_identity(self.path)
+        self._recreating = threading.Lock()
+        self.notices: list[str] = []
+        """What happened to the file that the user should hear of (the session says each once)."""
+
+    def _ensure_file(self) -> None:
+        """Before a write: a database file deleted while the app runs is written again at its path
+        from what the open connections still see, so what follows is not written into a file nobody
+        will find (see ``engine.recreate``). A file put in its place by someone else is left alone."""
+        if file_identity(self.path) == self._identity:
+            return
+        with self._recreating:
+            if file_identity(self.path) is not None:
+                return
+            old, self.engine = self.engine, recreate(self.engine, self.path)
+            old.dispose()
+            self._identity = file_identity(self.path)
+            self.notices.append(
+                f"The history database {self.path} was deleted while the app was running. It has been "
+                "written again there from what the app still had open: nothing was lost."
+            )
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):  # deleted since the last write: written again first
+            self._ensure_file()
         self.engine.dispose()
 
     # conversations -----------------------------------------------------------------------------
     def create_conversation(self, title: str, model: str, system: str = "") -> Conversation:
+        self._ensure_file()
         now = utcnow()
         row = ConversationRow(
             id=new_id(), title=title, model=model, system=system, created_at=now, updated_at=now
@@ -378,6 +404,7 @@ class History:
     ) -> Message:
         """Append ``message`` to the conversation, after its current leaf unless ``parent_id`` says
         otherwise (a new branch), and make it the leaf; returns it with id, seq and parent set."""
+        self._ensure_file()
         now = utcnow()
         with Session(self.engine) as session:
             # the write comes first, so the transaction holds the write lock before seq is read
@@ -474,6 +501,7 @@ class History:
         ``saved`` is what the previous call wrote, so a checkpoint rewrites only changed blocks;
         the return value is what to pass next time.
         """
+        self._ensure_file()
         saved = saved if saved is not None else {}
         if api_message is not None:
             message.content = list(api_message.get("content") or [])
@@ -603,6 +631,7 @@ class History:
         )
 
     def add_usage(self, message: Message, usage: Usage) -> None:
+        self._ensure_file()
         with Session(self.engine) as session:
             session.add(self._usage_row(message, usage))
             session.commit()
@@ -610,6 +639,7 @@ class History:
 
     def touch(self, message: Message) -> None:
         """Mark a reply that is still streaming as alive (see ``STALE_SECONDS``); nothing else changes."""
+        self._ensure_file()
         with Session(self.engine) as session:
             session.exec(
                 update(MessageRow)

@@ -7,6 +7,8 @@ checked for every test by the ``store_off_the_loop`` guard in ``tests/conftest.p
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from claude_textual.core.model import Message, Status, user_text_message
@@ -114,3 +116,30 @@ async def test_a_lock_held_past_the_busy_timeout_is_explained_and_the_prompt_sta
     finally:
         history.close()
     assert len(stored_texts(db_path, other)) == 2
+
+
+async def test_a_database_deleted_while_the_app_runs_is_written_again_with_everything(api, make_app, db_path):
+    """The user (or a clean-up script) deletes the history and its -wal/-shm while the app runs; the next
+    prompt writes the whole database again at its path, says so, and nothing is lost at quit."""
+    import sqlite3
+
+    from tests.core._streams import stream_reply, text_reply
+    from tests.ui.uihelpers import NotificationLog, run, send_and_wait
+
+    api.then(stream_reply(text_reply(["First answer."])), stream_reply(text_reply(["Second answer."])))
+    log = NotificationLog()
+    app = make_app()
+    async with run(app, log) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "First question")
+        for suffix in ("", "-wal", "-shm"):
+            db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+        assert not db_path.exists()
+        await send_and_wait(pilot, "Second question")
+        await wait_for(
+            pilot, lambda: any("was deleted while the app was running" in n.message for n in log.items)
+        )
+        assert db_path.exists() and oct(db_path.stat().st_mode & 0o777) == "0o600"
+    with sqlite3.connect(db_path) as conn:
+        texts = [json.loads(r[0]).get("text") for r in conn.execute("SELECT data FROM block ORDER BY id")]
+    assert texts == ["First question", "First answer.", "Second question", "Second answer."]
