@@ -240,7 +240,7 @@ def test_mark_stale_streaming(history):
     user, reply, complete = history.load_messages(conversation.id)
     assert reply.id == stale.id and reply.status is Status.INTERRUPTED
     assert reply.content == [{"type": "text", "text": "half"}]
-    assert "streaming" in reply.error and "checkpoint" in reply.error
+    assert "while it streamed" in reply.error and "checkpoint" in reply.error
     assert complete.id == done.id and complete.status is Status.COMPLETE and complete.error is None
     assert user.status is Status.COMPLETE
     assert history.mark_stale_streaming(older_than=0) == 0
