@@ -399,3 +399,40 @@ async def test_disk_full_mid_reply_in_the_app_shows_the_reply_and_says_it_was_no
             assert error.title == "Database"
             assert "could not be saved" in error.message and "is full" in error.message
             assert app.is_running
+
+
+def bit_flipped(base: Path) -> Path:
+    """A current database with a few bytes flipped inside its pages: it opens, but rows are damaged."""
+    db = base / "data" / "history.db"
+    history = History(db)
+    for n in range(30):
+        conversation = history.create_conversation(f"conversation {n}", "claude-test")
+        for k in range(20):
+            history.add_message(conversation.id, user_text_message(f"question {n} {k} " + "x" * 500))
+    history.close()
+    data = bytearray(db.read_bytes())
+    for k in range(len(data) // 3, len(data) // 3 + 4096 * 4, 7):
+        data[k] ^= 0xFF
+    db.write_bytes(bytes(data))
+    return db
+
+
+async def test_a_damaged_database_that_still_opens_is_said_to_be_damaged(tmp_path, api):
+    """The file opens and lists, with rows missing or wrong: the user is told, and the app stays up."""
+    from claude_textual.ui.app import ClaudeApp
+
+    db = bit_flipped(tmp_path)
+    history = History(db)
+    try:
+        assert history.damage() is not None and history.list_conversations()  # it opens, and is damaged
+    finally:
+        history.close()
+    log = NotificationLog()
+    app = ClaudeApp(Settings(model="claude-test", max_retries=0), db, api_key="sk-test", base_url=api.url)
+    async with run(app, log) as pilot:
+        await wait_for(
+            pilot, lambda: any("is damaged" in n.message for n in log.of("error")), what="the notice"
+        )
+        notice = next(n.message for n in log.of("error") if "is damaged" in n.message)
+        assert str(db) in notice and ".recover" in notice and "backup" in notice
+        assert app.is_running

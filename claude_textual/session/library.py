@@ -47,6 +47,21 @@ class Library:
 
         return await asyncio.to_thread(read)
 
+    async def damage(self) -> str | None:
+        """What is wrong with the database file, if anything (checked in a thread), said for the user."""
+        try:
+            found = await asyncio.to_thread(self.store.damage)
+        except Exception:  # noqa: BLE001 - a check that cannot run is no finding
+            return None
+        if found is None:
+            return None
+        return (
+            f"The history database {self.store.path} is damaged ({found}). What can be read is shown, but "
+            "some conversations may be missing or fail to open. Quit, keep a copy of the file, and repair "
+            "it with `sqlite3 history.db .recover | sqlite3 recovered.db`, or use a backup "
+            "(history.db.backup-*)."
+        )
+
     async def reprice(self) -> int:
         """Price the usage records not priced the way they would be now (all of them, the first time
         after costs came in; again when the price table or a ``[prices]`` override changes), in a thread.

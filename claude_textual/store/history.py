@@ -281,6 +281,18 @@ class History:
 
         return totals(self.engine, since=since, by=by)
 
+    def damage(self) -> str | None:
+        """What SQLite's quick check finds wrong with the file (its first findings), or None when it is
+        sound. A damaged file may still open and read, with rows missing: the user should hear of it."""
+        try:
+            with self.engine.connect() as conn:
+                found = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+        except Exception as exc:  # noqa: BLE001 - a file too damaged to check says so itself
+            return str(getattr(exc, "orig", exc))
+        if found == ["ok"]:
+            return None
+        return "; ".join(line.strip() for item in found for line in item.splitlines() if line.strip())[:300]
+
     def reprice(self) -> int:
         """Price the records that ``prices`` does not price the way they were (see ``store/ledger.py``)."""
         from claude_textual.store.ledger import reprice

@@ -74,8 +74,13 @@ class Sidebar(Vertical):
 
     @work(exit_on_error=False, group="prices")
     async def reprice(self) -> None:
-        """Price what was stored before costs were kept (or priced by another table), then show it."""
-        if self.library is not None and await self.library.reprice():
+        """Check the file (a damaged one may list fewer conversations: say so), then price what was
+        stored before costs were kept (or priced by another table), and show it."""
+        if self.library is None:
+            return
+        if damage := await self.library.damage():
+            self.notify(inert(damage), title="Database", severity="error", timeout=60, markup=False)
+        if await self.library.reprice():
             self.reload()
 
     @work(exit_on_error=False, exclusive=True, group="list")
