@@ -72,8 +72,9 @@ async def test_checkpoint_interval_bounds_the_writes(api, history, db_path, monk
 
     monkeypatch.setattr(history, "save_reply", counting)
     [e async for e in turn.run(user_text_message("x"))]
-    # a stream far shorter than the interval: at most one checkpoint (as content starts), then the final save
-    assert writes[-1] == "complete" and writes[:-1] in ([], ["streaming"])
+    # a stream far shorter than the interval: one checkpoint as content starts (so a crash keeps
+    # something), none after it, then the final save
+    assert writes == ["streaming", "complete"]
 
 
 async def test_cancelled_turn_keeps_text_received_so_far(api, history):

@@ -96,7 +96,11 @@ def hand_built(history: History) -> Conversation:
             model="claude-hand",
             stop_reason="tool_use",
             api_id="msg_1",
-            extra={"stop_sequence": None, "container": {"id": "c1"}},
+            extra={
+                "stop_sequence": None,
+                "container": {"id": "c1"},
+                "attempts": [{"attempt": 1, "error": "overloaded (529)"}, {"attempt": 2}],
+            },
             content=[
                 {"type": "thinking", "thinking": f"Let me think {SCRIPT}</details> done", "signature": "sig"},
                 {"type": "redacted_thinking", "data": "ENCRYPTED" * 10},

@@ -45,7 +45,13 @@ async def test_json_round_trip_is_byte_identical(api, history, fresh, tmp_path):
         report = import_path(fresh, path)
         assert report == ImportReport(imported=[conversation.id])
         assert export_text(fresh, conversation.id) == original
+        # against the source of truth, not the export: every message as stored, every block, tool
+        # result, usage and retry attempt (a field the export dropped would be missing on both exports)
+        assert fresh.all_messages(conversation.id) == history.all_messages(conversation.id)
     assert fresh.count_conversations("archived") == 1 and fresh.count_conversations() == 1
+    kept = fresh.all_messages(everything.id)
+    assert any(b["type"] == "tool_result" for m in kept for b in m.content)
+    assert any(m.extra.get("attempts") for m in kept), "retry attempts came back"
 
     # everything a reply carries survived, typed as before
     reply = fresh.load_messages(searched.id)[1]

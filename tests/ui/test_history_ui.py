@@ -96,9 +96,11 @@ async def test_delete_can_be_cancelled(make_app, db_path):
         await ready(pilot)
         await focus_list(pilot)
         await pilot.press("d")
-        await pilot.pause(0.3)
+        from claude_textual.ui.screens.dialogs import ConfirmScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
         await pilot.press("escape")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="the dialog gone")
         assert History(db_path).get_conversation(ids[0]).deleted_at is None
         assert listed(app) == ids
 
