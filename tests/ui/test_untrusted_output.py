@@ -188,3 +188,44 @@ async def test_a_stored_stop_reason_and_an_edited_prompt_are_drawn_inert(make_ap
         box = app.screen.query_one(PromptBox)
         await wait_for(pilot, lambda: box.editing is not None, what="the edit")
         assert box.text == "prompt ␛]52;c;ZXZpbA==␇ end" and not any(raw in box.text for raw in RAW)
+
+
+async def test_control_sequences_are_inert_while_they_stream(api, make_app):
+    """The reply holds still mid-stream (the server waits to be told), so the screen is read while the
+    thinking panel and the text are still streaming: the live repaint draws pictures, not controls."""
+    import threading
+
+    from claude_textual.ui.widgets.status_bar import StatusBar
+    from tests.core._streams import finish, text_block
+    from tests.ui.uihelpers import streamed
+
+    gate = threading.Event()
+    thinking = streamed([("thinking", [THINKING[:7], THINKING[7:]])], pause=0).body
+    head = [
+        p for p in thinking if isinstance(p, bytes) and b"message_delta" not in p and b"message_stop" not in p
+    ]
+
+    def body():
+        yield from head
+        yield from text_block(1, [TEXT[:12], TEXT[12:30]])
+        gate.wait(60)  # held here until the test has looked at the screen
+        yield from text_block(2, [TEXT[30:]])
+        yield from finish()
+
+    api.then(Reply(200, body(), {"content-type": "text/event-stream"}))  # a generator: read as it is sent
+    app = make_app()
+    async with run(app) as pilot:
+        await ready(pilot)
+        await send(pilot, "show me")
+        await wait_for(
+            pilot, lambda: "ZXZpbA" in html.unescape(app.export_screenshot()), what="text mid-stream"
+        )
+        try:
+            assert "streaming" in str(app.screen.query_one(StatusBar).render()), "read while it streams"
+            screen = html.unescape(app.export_screenshot())
+            for raw in RAW:
+                assert raw not in screen
+            assert "␛]52;c;ZXZpbA==␇" in screen.replace("\u00a0", " ")
+        finally:
+            gate.set()
+        await wait_for(pilot, lambda: assistants(app) and idle(app), what="the reply settled")
