@@ -223,6 +223,28 @@ def app_for(db: Path):
     return ClaudeApp(settings, db, api_key="sk-test", base_url="http://127.0.0.1:9")
 
 
+async def import_what_the_flow_imports(base: Path, capsys) -> None:
+    """Go through the same three ways on a sound database first, as ourselves: what they import lazily
+    is imported now. Run as ``nobody`` the first time, an import from a Python installed under a home
+    only root may read (mode 0700) would fail, and whether it did would depend on what earlier tests
+    happened to import."""
+    db = base / "warm" / "history.db"
+    seeded(db)
+    History(db).close()
+    cli.main(["list", "--db", str(db)])
+    capsys.readouterr()
+    app = app_for(db)
+    async with run(app, NotificationLog()) as pilot:
+        await wait_for(pilot, lambda: app.screen.session.store is not None, what="the sound history")
+        prompt = app.screen.query_one(PromptBox)
+        prompt.focus()
+        await pilot.press("ctrl+s")  # an empty prompt: refused, but the refusal's code is loaded
+    # the app imports the SDK and the price table in a thread: wait for them here (the import lock
+    # holds this until the thread's import is done), or they would go on importing as nobody
+    import anthropic  # noqa: F401
+    import genai_prices  # noqa: F401
+
+
 @pytest.mark.parametrize("case", list(CASES))
 async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(base, case, capsys):
     trouble = CASES[case](base)
@@ -230,6 +252,8 @@ async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(bas
         pytest.skip("cannot drop root privileges here")
     before = digest(trouble.db)
     files_before = {p.name for p in trouble.db.parent.iterdir()}
+    if trouble.unprivileged:
+        await import_what_the_flow_imports(base, capsys)
 
     with trouble.condition(), as_nobody(trouble.unprivileged):
         # the store
