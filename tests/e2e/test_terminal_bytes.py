@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ HOSTILE = (
 )  # right-to-left override
 END = "ENDOFREPLYMARKER"
 FORBIDDEN = {
-    "OSC 52 clipboard write": b"\x1b]52;c;ZXZpbA",
+    "OSC 52 clipboard write": b"\x1b]52;c;",
     "OSC 8 hyperlink to evil": b"\x1b]8;;http://evil",
     "screen clear from the model": b"\x1b[2J\x1b]8",
     "RIGHT-TO-LEFT OVERRIDE": "\u202e".encode(),
@@ -94,3 +95,82 @@ def test_hostile_reply_streams_to_a_real_terminal_inert_and_exports_inert(api: S
             reply = exported["messages"][1]
             assert reply["content"][1]["text"] == f"Careful: {HOSTILE} then split {HOSTILE} {END}"
             assert reply["content"][0]["thinking"] == f"Thinking about {HOSTILE} THINKINGDONE"
+
+
+def hostile_export() -> dict:
+    """Our JSON export with a hostile string in every field the app draws outside the transcript."""
+    when = "2026-11-20T10:00:00Z"
+    return {
+        "id": "e" * 32,
+        "title": f"TITLEMARK {HOSTILE}",
+        "model": f"claude-{HOSTILE}",
+        "system": f"system {HOSTILE}",
+        "created_at": when,
+        "updated_at": when,
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": f"PROMPTMARK {HOSTILE}"}],
+                "created_at": when,
+            },
+            {
+                "role": "assistant",
+                "model": f"model-{HOSTILE}",
+                "stop_reason": f"stop {HOSTILE}",
+                "content": [{"type": "text", "text": f"REPLYMARK {HOSTILE}"}],
+                "created_at": when,
+                "usage": {
+                    "input_tokens": 5,
+                    "output_tokens": 5,
+                    "model": f"u-{HOSTILE}",
+                    "created_at": when,
+                },
+            },
+        ],
+    }
+
+
+def settle(app: PtyRun, seconds: float = 0.6) -> None:
+    """Read what the app writes for ``seconds`` (a lone Esc needs a quiet moment to be read as one)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.read(0.05)
+
+
+def test_imported_strings_reach_the_terminal_inert_in_the_list_dialogs_and_usage_screen(tmp_path, env):
+    """An imported conversation carries escape sequences in its title, models, stop reason and prompt.
+    The list row, the header, the reply's footer, the rename dialog (pre-filled with the title) and the
+    usage screen (model names in a table and a chart) all draw them: none reaches the pty raw."""
+    exported = tmp_path / "hostile.json"
+    exported.write_text(json.dumps(hostile_export()))
+    code, out = run_to_end([installed_command(), "import", str(exported)], env)
+    assert code == 0 and b"1 imported" in out, out
+    app = PtyRun([installed_command(), "--resume", "last"], env)
+    try:
+        app.wait_for(
+            lambda out: b"REPLYMARK" in visible(out) and b"TITLEMARK" in visible(out), "the conversation"
+        )
+        for _ in range(2):  # Shift+Tab twice: from the prompt to the transcript, to the list
+            app.send(b"\x1b[Z")
+            settle(app)
+        app.send(b"r")  # rename: the dialog's input is pre-filled with the title
+        app.wait_for(lambda out: b"Enter to accept" in visible(out), "the rename dialog")
+        settle(app)
+        app.send(b"\x1b")
+        settle(app)
+        app.send(b"\x14")  # Ctrl+T: the usage screen, with the usage record's model name
+        app.wait_for(lambda out: b"By model" in visible(out), "the usage screen")
+        app.send(b"3")  # all time: the record of 2026-11-20
+        app.wait_for(
+            lambda out: visible(out).count(b"u-\xe2\x90\x9b") >= 2, "the model in the table and chart"
+        )
+        settle(app)
+        app.send(b"\x1b")
+        settle(app)
+        app.send(b"\x11")  # Ctrl+Q
+        status = app.finish()
+    finally:
+        app.close()
+    assert status == 0
+    assert_inert(app.output, "the app")
+    assert "␛".encode() in app.output
