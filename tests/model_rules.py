@@ -14,6 +14,8 @@ from the app's own table so that a request the loopback server accepts is one th
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,12 +80,47 @@ def foreign_thinking(body: dict[str, Any]) -> str | None:
     return None
 
 
+def _unmarked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _unmarked(v) for k, v in value.items() if k != "cache_control"}
+    if isinstance(value, list):
+        return [_unmarked(v) for v in value]
+    return value
+
+
+def prefix_of(body: dict[str, Any]) -> str:
+    """What the preserved-thinking docs bind a thinking block to besides the messages before it: the
+    top-level system prompt and the tools (a system string is its one text block; cache_control markers
+    are left out of the comparison)."""
+    system = body.get("system") or []
+    if isinstance(system, str):
+        system = [{"type": "text", "text": system}]
+    shape = {"system": _unmarked(system), "tools": _unmarked(body.get("tools") or [])}
+    return hashlib.md5(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
+def rebound_thinking(body: dict[str, Any]) -> str | None:
+    """A thinking block whose signature the loopback issued under another prefix (``…:prefix=<digest>``)
+    is refused: "that block and every later thinking block are invalid" (the prefix check's error)."""
+    now = prefix_of(body)
+    for n, turn in enumerate(body.get("messages") or []):
+        content = turn.get("content") if isinstance(turn, dict) else None
+        for k, block in enumerate(content if isinstance(content, list) else []):
+            signature = str(block.get("signature") or "") if isinstance(block, dict) else ""
+            if "prefix=" in signature and signature.rsplit("prefix=", 1)[1] != now:
+                return (
+                    f"messages.{n}.content.{k}: the thinking block's prefix changed: the system prompt or "
+                    "tools differ from the request that produced it."
+                )
+    return None
+
+
 def refusal(body: dict[str, Any]) -> str | None:
     """The API's complaint about request ``body`` (an ``invalid_request_error`` message), or None.
     Models not listed accept any setting (but not another model's thinking)."""
     rule = RULES.get(str(body.get("model")))
     if rule is None:
-        return foreign_thinking(body)
+        return foreign_thinking(body) or rebound_thinking(body)
     thinking = body.get("thinking") or {"type": "adaptive" if "adaptive" in rule.thinking else "disabled"}
     kind = thinking.get("type")
     effort = (body.get("output_config") or {}).get("effort")
@@ -110,7 +147,7 @@ def refusal(body: dict[str, Any]) -> str | None:
         return f"max_tokens: {max_tokens} > {rule.max_tokens}, which is the maximum allowed for this model."
     if rule.no_sampling and {"temperature", "top_p", "top_k"} & set(body):
         return "temperature, top_p and top_k are not supported for this model."
-    return foreign_thinking(body)
+    return foreign_thinking(body) or rebound_thinking(body)
 
 
 def count_refusal(body: dict[str, Any]) -> str | None:

@@ -8,6 +8,8 @@ an edit replaced, is a sibling on another branch and is never in it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from claude_textual.config import Settings
@@ -97,14 +99,53 @@ def foreign_reasoning(history: list[Message], model: str) -> list[str]:
     return sorted(writers)
 
 
-def build_messages(history: list[Message], model: str | None = None) -> list[dict[str, Any]]:
+def _without_marks(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_marks(v) for k, v in value.items() if k != "cache_control"}
+    if isinstance(value, list):
+        return [_without_marks(v) for v in value]
+    return value
+
+
+def prefix_digest(params: dict[str, Any]) -> str:
+    """What a reply's thinking is bound to besides the messages before it: the system prompt and the
+    tools of the request that produced it (``cache_control`` left out, as the API leaves it out)."""
+    shape = {
+        "system": _without_marks(params.get("system") or ""),
+        "tools": _without_marks(params.get("tools") or []),
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _other_prefix(message: Message, prefix: str | None) -> bool:
+    produced = message.extra.get("prefix")
+    return prefix is not None and isinstance(produced, str) and produced != prefix
+
+
+def stale_reasoning(history: list[Message], prefix: str) -> bool:
+    """Thinking blocks in ``history`` were produced under another system prompt or other tools: the
+    API refuses them (or drops them) once the prefix they were bound to has changed."""
+    return any(
+        m.role == "assistant"
+        and _other_prefix(m, prefix)
+        and any(b.get("type") in THINKING for b in m.content)
+        for m in history
+    )
+
+
+def build_messages(
+    history: list[Message], model: str | None = None, prefix: str | None = None
+) -> list[dict[str, Any]]:
     """The ``messages`` parameter for a conversation's stored history; with ``model``, thinking blocks
-    another model wrote are left out."""
+    another model wrote are left out, and with ``prefix`` (``prefix_digest``) those produced under
+    another system prompt or other tools."""
     turns: list[dict[str, Any]] = []
     pending: list[Block] = []  # tool calls of the last assistant turn still owed a result
     for message in history:
         blocks = [b for b in map(request_block, message.content) if b is not None]
-        if model and message.role == "assistant" and other_model(message.model, model):
+        if message.role == "assistant" and (
+            (model and other_model(message.model, model)) or _other_prefix(message, prefix)
+        ):
             blocks = [b for b in blocks if b.get("type") not in THINKING]
         if message.role == "user":
             answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}

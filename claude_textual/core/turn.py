@@ -35,7 +35,15 @@ from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
 from claude_textual.core.recorder import NotSaved, Recorder, RecordError
-from claude_textual.core.requests import build_params, foreign_reasoning, tool_result, unavailable_results
+from claude_textual.core.requests import (
+    build_messages,
+    build_params,
+    foreign_reasoning,
+    prefix_digest,
+    stale_reasoning,
+    tool_result,
+    unavailable_results,
+)
 from claude_textual.core.stream import ReplyOutcome, ReplyStream, StreamEvent
 from claude_textual.core.tools import Approver, Decision, ToolManager
 
@@ -306,22 +314,36 @@ class Turn:
             results.append(result)
             yield ToolFinished(reply, use, result, ran)
 
-    async def _open_reply(self) -> tuple[dict[str, Any], Message, list[str]] | NotSaved:
-        """The request for the history as it stands, the reply's new ``streaming`` row, and the other
-        models whose reasoning the request leaves out."""
+    async def _open_reply(self) -> tuple[dict[str, Any], Message, list[str], bool] | NotSaved:
+        """The request for the history as it stands, the reply's new ``streaming`` row (which keeps the
+        digest of the system prompt and tools its thinking is bound to), the other models whose
+        reasoning the request leaves out, and whether reasoning bound to another prefix is left out."""
         try:
             history = await asyncio.to_thread(self.recorder.load_messages, self.conversation_id)
             foreign = foreign_reasoning(history, self.settings.model)
             params = build_params(history, self.settings, caps=self.caps)
             if self.tools is not None and self.tools.tools:
                 params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
+            prefix = prefix_digest(params)
+            stale = stale_reasoning(history, prefix)
+            if stale:
+                params["messages"] = build_messages(history, self.settings.model, prefix)
+                # said once: on the first request since the change (the last reply had the old prefix)
+                last = next((m for m in reversed(history) if m.role == "assistant"), None)
+                stale = last is not None and last.extra.get("prefix") != prefix
             params = with_caching(params, self.settings.cache, prompt_times(history))
             reply = await self._add(
-                Message(role="assistant", content=[], model=self.settings.model, status=Status.STREAMING)
+                Message(
+                    role="assistant",
+                    content=[],
+                    model=self.settings.model,
+                    status=Status.STREAMING,
+                    extra={"prefix": prefix},
+                )
             )
         except RecordError as exc:
             return NotSaved(f"The reply could not be started: {exc}")
-        return params, reply, foreign
+        return params, reply, foreign, stale
 
     async def _reply(self) -> AsyncIterator[TurnEvent]:
         notices = await self.tools.prepare() if self.tools is not None else []
@@ -332,9 +354,14 @@ class Turn:
             self.reply, self.not_saved = None, opened
             yield SaveFailed(opened)
             return
-        params, reply, foreign = opened
+        params, reply, foreign, stale = opened
         self.reply = reply
         yield ReplyOpened(reply)
+        if stale:
+            yield Notice(
+                "The system prompt or the tools changed since earlier replies, so their reasoning (thinking "
+                "blocks, bound to what came before them) is left out of this request: the API would refuse it."
+            )
         if foreign and foreign != self._dropped:
             self._dropped = foreign
             yield Notice(

@@ -54,3 +54,40 @@ async def test_a_model_switch_leaves_out_the_other_models_thinking_and_says_so(s
     # the same history sent whole, as before, is what the API refuses
     history = session.store.load_messages(session.conversation_id)[:-1]
     assert refusal({**sent, "messages": build_messages(history)}) is not None
+
+
+async def test_a_changed_system_prompt_leaves_out_the_reasoning_bound_to_the_old_one(session, api, db_path):
+    """On today's models a thinking block is bound to the system prompt and tools it was produced under:
+    after the system prompt changes, the next request leaves the old reasoning out (once said), and the
+    validating server, which refuses a block whose prefix changed, accepts it."""
+    from tests.model_rules import prefix_of
+
+    session.settings = replace(
+        session.settings, model="claude-sonnet-5-5", thinking="adaptive", system="Be brief."
+    )
+    await session.open_store(db_path)
+    bound = f"prefix={prefix_of({'system': 'Be brief.'})}"
+    api.then(
+        streamed(
+            [("thinking", ["Hmm."]), ("text", ["Four."])], pause=0, model="claude-sonnet-5-5", signature=bound
+        )
+    )
+    await run(session, await session.plan_send("2+2?"))
+    assert await session.save_options({"system": "Answer in French."}) is None
+    api.then(fixture_reply("docs_basic_text.sse"), fixture_reply("docs_basic_text.sse"))
+    events = await run(session, await session.plan_send("and 3+3?"))
+    closed = events[-1]
+    assert isinstance(closed, ReplyClosed) and closed.failure is None, closed.failure
+    [notice] = [e for e in events if isinstance(e, Notice)]
+    assert "system prompt or the tools changed" in notice.text
+    sent = api.requests[-1].body
+    assert sent["system"] == "Answer in French."
+    assert [b["type"] for b in sent["messages"][1]["content"]] == ["text"]  # the thinking is left out
+
+    # the same history sent whole is what the API refuses
+    history = session.store.load_messages(session.conversation_id)[:-1]
+    assert "prefix changed" in (refusal({**sent, "messages": build_messages(history)}) or "")
+
+    # the next turn: still left out, and not said again
+    events = await run(session, await session.plan_send("and 4+4?"))
+    assert events[-1].failure is None and not [e for e in events if isinstance(e, Notice)]

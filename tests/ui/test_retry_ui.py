@@ -151,7 +151,8 @@ async def test_ctrl_r_after_esc_and_on_reopening(api, make_app, db_path):
         await send_and_wait(pilot, "and then?")
     assert sent_texts(api.requests[2]) == [("user", "long one"), ("assistant", ANSWER), ("user", "and then?")]
     partial = stored(db_path, every_branch=True)[1]
-    assert partial.status is Status.INTERRUPTED and partial.extra == {}
+    # no retry attempts recorded on it (only the digest its thinking would be bound to)
+    assert partial.status is Status.INTERRUPTED and set(partial.extra) == {"prefix"}
     assert partial.text() and "".join(parts).startswith(partial.text())
 
     # reopened later, the same branch is shown, and the stopped reply is one switch away

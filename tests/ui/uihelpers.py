@@ -142,8 +142,10 @@ def streamed(
     stop_reason: str = "end_turn",
     input_tokens: int = 10,
     model: str = "claude-test-stream",
+    signature: str = "sig-ui",
 ) -> Reply:
-    """A complete SSE reply of ``(block type, pieces)`` with ``pause`` seconds between deltas."""
+    """A complete SSE reply of ``(block type, pieces)`` with ``pause`` seconds between deltas; thinking
+    blocks are signed ``loopback:<model>:<signature>``."""
 
     def pieces() -> Iterator[Piece]:
         yield sse(
@@ -186,9 +188,9 @@ def streamed(
                 if pause:
                     yield pause
             if kind == "thinking":
-                signature = {"type": "signature_delta", "signature": f"loopback:{model}:sig-ui"}
+                signed = {"type": "signature_delta", "signature": f"loopback:{model}:{signature}"}
                 yield sse(
-                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": signature}
+                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": signed}
                 )
             yield sse("content_block_stop", {"type": "content_block_stop", "index": index})
         yield sse(
