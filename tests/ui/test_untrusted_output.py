@@ -179,8 +179,13 @@ async def test_a_stored_stop_reason_and_an_edited_prompt_are_drawn_inert(make_ap
     app = make_app(resume=conversation.id)
     async with run(app) as pilot:
         await ready(pilot)
-        [reply] = await wait_for(pilot, lambda: assistants(app), what="the reply")
-        shown = await wait_for(pilot, lambda: footer(reply), what="the footer")
+
+        def stopped() -> str | None:  # the footer once it is drawn whole (the window may be shown twice)
+            replies = assistants(app)
+            shown = footer(replies[-1]) if replies else ""
+            return shown if "stopped:" in shown else None
+
+        shown = await wait_for(pilot, stopped, what="the footer")
         assert "stopped: max_tokens␛]52;c;ZXZpbA==␇" in shown and not any(raw in shown for raw in RAW)
         pane = app.screen.query_one("#messages")
         pane.focus()
