@@ -119,6 +119,14 @@ class Catalogue:
                 return choice
         return builtin_choice(model_id)
 
+    def successor(self, model_id: str) -> ModelChoice | None:
+        """What to move a conversation on the retired ``model_id`` to: the first active model of its
+        family (opus, sonnet, haiku, fable…) in the list, newest first, else the first active one."""
+        active = [c for c in self.models if c.lifecycle == "active" and c.id != model_id]
+        family = next((w for w in model_id.split("-")[1:2] if w), "")
+        same = [c for c in active if family and c.id.split("-")[1:2] == [family]]
+        return (same or active or [None])[0]
+
     def context_window(self, model_id: str) -> int:
         choice = self.choice(model_id)
         return (choice.context_window if choice else None) or builtin_context_window(model_id)

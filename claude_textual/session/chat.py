@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from claude_textual.config import Settings
 from claude_textual.core.branches import start_edit, start_retry
 from claude_textual.core.capabilities import Capabilities
-from claude_textual.core.catalogue import Catalogue, fetch_catalogue
+from claude_textual.core.catalogue import Catalogue, fetch_catalogue, read_cache
 from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
 from claude_textual.core.describe import title_from
 from claude_textual.core.model import Conversation, Message, Status, Totals, user_text_message
@@ -69,6 +70,8 @@ class Refused:
     reason: str
     title: str = ""
     severity: str = "warning"
+    switch_to: str | None = None
+    """A model to offer instead (the conversation's model is retired)."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,27 @@ class ChatSession:
     def capabilities(self) -> Capabilities | None:
         """What the open conversation's model accepts (the fetched list, else the built-in table)."""
         return (self.catalogue or Catalogue()).capabilities(self.effective().model)
+
+    async def retired(self) -> Refused | None:
+        """The conversation's model is retired (the API refuses every request to it): say so, and offer
+        the newest active model of its family. The model list as fetched or cached (never fetched here)."""
+        catalogue = self.catalogue
+        if catalogue is None:
+            cached = await asyncio.to_thread(read_cache, self.cache, self.catalogue_key, time.time())
+            catalogue = Catalogue(cached, offline=False) if cached else Catalogue()
+        model = self.effective().model
+        choice = catalogue.choice(model)
+        if choice is None or choice.lifecycle != "retired":
+            return None
+        successor = catalogue.successor(choice.id)
+        when = f" on {choice.retires_at}" if choice.retires_at else ""
+        return Refused(
+            f"{choice.name} was retired{when}: the API refuses requests to it, so the prompt was not sent "
+            "(it stays in the box)."
+            + (f" Switch this conversation to {successor.name}?" if successor else ""),
+            title="Model retired",
+            switch_to=successor.id if successor else None,
+        )
 
     def fit_notes(self) -> str:
         """What the model cannot do as the settings ask, each said once per conversation and model."""
@@ -319,7 +343,7 @@ class ChatSession:
 
         ``editing`` is the earlier prompt it replaces (a new branch beside it); ``reopen`` asks for the
         window to show the conversation's end first; ``fit`` is the count, once made."""
-        refused = self.busy()
+        refused = self.busy() or await self.retired()
         if refused is not None:
             return refused
         if fit is None and worth_counting(text, self.used, self.context_window()):

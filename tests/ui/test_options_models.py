@@ -86,3 +86,38 @@ async def test_switching_model_mid_conversation_keeps_it_alive(api, make_app):
     body = [r for r in api.requests if r.path.endswith("/v1/messages")][-1].body
     assert body["model"] == "claude-sonnet-5-5"
     assert [b["type"] for b in body["messages"][1]["content"]] == ["text"]
+
+
+async def test_sending_on_a_retired_model_offers_a_switch_in_one_key(api, make_app):
+    """The conversation's model is retired: the prompt is not sent (it stays in the box), a dialog offers
+    the newest active model of its family; Enter switches, and the prompt then goes to that model."""
+    from claude_textual.ui.screens.dialogs import ConfirmScreen
+    from claude_textual.ui.widgets.prompt import PromptBox
+    from tests.conftest import fixture_reply
+    from tests.ui.uihelpers import send, send_and_wait, wait_for
+
+    api.models = [
+        model_info("claude-sonnet-5-5", "Claude Sonnet 5.5", 1_000_000),
+        model_info("claude-opus-5-5", "Claude Opus 5.5", 1_000_000),
+        model_info(
+            "claude-sonnet-3-9", "Claude Sonnet 3.9", 200_000, lifecycle="retired", retires_at="2026-10-01"
+        ),
+    ]
+    api.then(fixture_reply("docs_basic_text.sse"))
+    app = make_app(settings=Settings(model="claude-sonnet-3-9", max_retries=0, thinking="off"))
+    async with run(app) as pilot:
+        await ready(pilot)
+        await open_options(pilot)  # the model list is fetched (and cached) once Ctrl+O is opened
+        await pilot.press("escape")
+        await send(pilot, "still there?")
+        dialog = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen)
+        assert "Claude Sonnet 3.9 was retired on 2026-10-01" in dialog.question
+        assert "Switch this conversation to Claude Sonnet 5.5?" in dialog.question
+        assert [r for r in api.requests if r.path.endswith("/v1/messages")] == []
+        assert app.chat.query_one(PromptBox).text == "still there?", "the prompt stays in the box"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: app.chat.session.effective().model == "claude-sonnet-5-5")
+        await send_and_wait(pilot, "")
+    sent = [r.body for r in api.requests if r.path.endswith("/v1/messages")]
+    assert [b["model"] for b in sent] == ["claude-sonnet-5-5"]

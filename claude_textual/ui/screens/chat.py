@@ -43,9 +43,7 @@ class ChatScreen(Screen):
         Binding("ctrl+r", "retry", "Retry"),  # TextArea leaves ctrl+r free: no priority needed
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+f", "app.search", "Search"),
-        Binding(
-            "ctrl+e", "app.export", "Export", priority=True
-        ),  # the TextArea uses ctrl+e (End works there)
+        Binding("ctrl+e", "app.export", "Export", priority=True),  # the TextArea uses ctrl+e (End)
         Binding("ctrl+o", "app.options", "Settings"),
         Binding("f2", "toggle_list", "List"),
         Binding("slash", "filter", "Filter", show=False),
@@ -83,6 +81,9 @@ class ChatScreen(Screen):
         self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     def refused(self, refusal: Refused) -> None:
+        if refusal.switch_to:  # a retired model: the app asks whether to switch (one key: Enter)
+            self.app.offer_switch(refusal)
+            return
         timeout = 30 if refusal.severity == "error" else 5
         self.say(refusal.reason, title=refusal.title, severity=refusal.severity, timeout=timeout)
 
@@ -145,7 +146,6 @@ class ChatScreen(Screen):
         if message.conversation_id == self.session.conversation_id:
             await self.action_new_conversation()
 
-    # ---- the transcript ----------------------------------------------------------------------------
     @work(exit_on_error=False, group="window")
     async def on_message_pane_need_earlier(self, message: MessagePane.NeedEarlier) -> None:
         if part := await self.session.earlier(message.before_seq):
