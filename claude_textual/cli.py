@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true", help="use the built-in offline demo backend")
     parser.add_argument(
+        "--no-mouse",
+        action="store_true",
+        help="leave the mouse to the terminal: its own selection and copy work (no clicking in the app)",
+    )
+    parser.add_argument(
         "--allow-tools",
         type=_names,
         action="extend",
@@ -328,5 +333,5 @@ def main(argv: list[str] | None = None) -> int:
         initial_prompt=args.prompt,
         resume=args.resume,
     )
-    app.run()
+    app.run(mouse=not args.no_mouse)
     return app.return_code or 0

@@ -111,6 +111,9 @@ class Settings:
     retry_cap: float = 30.0
     title_length: int = 60
     max_tool_rounds: int = 20
+    theme: str = ""
+    """A Textual theme by name (``textual-dark``, ``nord``, ``gruvbox``…); "" keeps the one last chosen in
+    the palette (remembered in the data dir), else Textual's default."""
     import_max_mb: int = 200
     """The largest file ``claude-textual import`` reads, in MB (a parsed export takes ~10x its size)."""
     cache: str = "auto"

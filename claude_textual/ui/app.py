@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from claude_textual.config import Settings
+from claude_textual.core.sanitize import inert
 from claude_textual.ui.screens.chat import ChatScreen
 from claude_textual.ui.widgets.prompt import PromptBox
 
@@ -67,8 +69,40 @@ class ClaudeApp(App):
         gc.set_threshold(20_000, 20, 20)
         if self.demo:
             self.sub_title = "DEMO — offline backend, not Claude"
+        self.use_theme()
         self.chat = ChatScreen(self.make_session())
         self.push_screen(self.chat)
+
+    @property
+    def state_path(self) -> Path:
+        """What the app remembers between runs (the theme), beside the history."""
+        return self.db_path.parent / "state.json"
+
+    def use_theme(self) -> None:
+        """The theme config.toml names, else the one last chosen in the palette; a choice is remembered."""
+        import json
+
+        try:
+            remembered = json.loads(self.state_path.read_text(encoding="utf-8")).get("theme", "")
+        except (OSError, ValueError, AttributeError):
+            remembered = ""
+        wanted = self.settings.theme or remembered
+        if wanted in self.available_themes:
+            self.theme = wanted
+        elif self.settings.theme:
+            self.notify(f"config.toml: no theme {inert(wanted)!r}; using {self.theme}", severity="warning")
+        self.theme_changed_signal.subscribe(self, self.remember_theme)
+
+    def remember_theme(self, theme: Any) -> None:
+        import json
+
+        from claude_textual.config import write_private
+
+        def save() -> None:
+            with contextlib.suppress(OSError):  # a read-only data dir: the choice lasts this run only
+                write_private(self.state_path, json.dumps({"theme": theme.name}))
+
+        threading.Thread(target=save, name="remember-theme", daemon=True).start()
 
     def make_session(self) -> ChatSession:
         """The chat use-cases over this app's settings, SDK client and tools."""
