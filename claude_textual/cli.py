@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     usage.add_argument("--json", action="store_true", help="print JSON (total, by_model, by_day)")
     usage.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="from this UTC day on")
     usage.add_argument("--by", choices=["day", "model", "conversation"], default="day", help="rows by (day)")
+    deleting = sub.add_parser(
+        "delete", help="delete conversations for good (no undo)", parents=[_paths(True)]
+    )
+    deleting.add_argument("ids", nargs="*", metavar="ID", help="conversation ids or unique prefixes")
+    deleting.add_argument("--trash", action="store_true", help="every conversation in the trash")
+    deleting.add_argument("--compact", action="store_true", help="then give the freed space back to the disk")
     importing = sub.add_parser(
         "import", help="import our JSON exports or a claude.ai data export", parents=[_paths(True)]
     )
@@ -152,6 +158,21 @@ def _open_history(db: Path, args: argparse.Namespace | None = None) -> History:
     with contextlib.suppress(StoreError):  # a read-only or locked database: the costs as they stand
         history.reprice()
     return history
+
+
+def _delete(args: argparse.Namespace, db: Path) -> int:
+    from claude_textual.core.sanitize import inert
+
+    history = _open_history(db)
+    ids = [history.resolve(ref) for ref in args.ids] + (history.trashed() if args.trash else [])
+    titles = {i: (c.title if (c := history.get_conversation(i)) else "") for i in ids}
+    gone = history.delete_forever(list(dict.fromkeys(ids)))
+    for conversation_id, title in titles.items():
+        print(f"deleted {conversation_id[:12]}  {inert(title)}")
+    if args.compact:
+        history.compact()
+    print(f"{gone} conversation(s) deleted for good" + (", the database compacted" if args.compact else ""))
+    return 0
 
 
 def _usage(args: argparse.Namespace, db: Path) -> int:
@@ -291,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "export" and bool(args.id) == bool(args.last):
         parser.error("export takes a conversation ID or --last (one of them)")
+    if args.command == "delete" and not (args.ids or args.trash or args.compact):
+        parser.error("delete takes conversation IDs, --trash, or --compact")
     if args.command == "export" and args.all_branches and args.format != "json":
         parser.error("--all-branches is for --format json (Markdown and HTML show one branch)")
     db = (args.db or default_db_path()).expanduser()
@@ -300,9 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         from claude_textual.core.sanitize import inert
         from claude_textual.store.engine import StoreError
 
-        command = {"export": _export, "list": _list, "search": _search, "import": _import, "usage": _usage}[
-            args.command
-        ]
+        commands = {"export": _export, "list": _list, "search": _search, "import": _import, "usage": _usage}
+        command = {**commands, "delete": _delete}[args.command]
         try:
             return command(args, db)
         except (StoreError, OSError) as exc:

@@ -90,6 +90,14 @@ class Library:
         await asyncio.to_thread(self.store.trash, conversation_id)
         self.trashed.append(conversation_id)
 
+    async def delete_forever(self, conversation_id: str) -> None:
+        """Delete one conversation for good (from the trash view): there is no undo."""
+        await asyncio.to_thread(self.store.delete_forever, [conversation_id])
+
+    async def empty_trash(self) -> int:
+        """Delete every conversation in the trash for good; how many went."""
+        return await asyncio.to_thread(lambda: self.store.delete_forever(self.store.trashed()))
+
     async def undo(self, highlighted: str | None) -> str:
         """Restore: in the trash view the highlighted conversation, elsewhere the last one trashed
         here; in the archive, take the highlighted one out of it. Says what happened."""

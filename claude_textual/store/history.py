@@ -227,6 +227,41 @@ class History:
     def restore(self, conversation_id: str) -> None:
         self._set(conversation_id, deleted_at=None)
 
+    def trashed(self) -> list[str]:
+        """The ids of the conversations in the trash."""
+        with Session(self.engine) as session:
+            return list(session.exec(select(ConversationRow.id).where(*_in_view("trash"))).all())
+
+    def delete_forever(self, ids: list[str]) -> int:
+        """Delete these conversations for good, in one transaction: their messages, blocks (and so
+        their search rows, by trigger) and usage. Returns how many conversations went."""
+        self._ensure_file()
+        gone = 0
+        with Session(self.engine) as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                messages = select(MessageRow.id).where(col(MessageRow.conversation_id).in_(chunk))
+                session.exec(delete(BlockRow).where(col(BlockRow.message_id).in_(messages)))
+                session.exec(delete(UsageRow).where(col(UsageRow.conversation_id).in_(chunk)))
+                session.exec(delete(MessageRow).where(col(MessageRow.conversation_id).in_(chunk)))
+                result = session.exec(delete(ConversationRow).where(col(ConversationRow.id).in_(chunk)))
+                gone += result.rowcount or 0
+            session.commit()
+        return gone
+
+    def compact(self) -> None:
+        """Give the space of deleted rows back to the disk (the search index first, then ``VACUUM``)."""
+        self._ensure_file()
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("INSERT INTO block_fts(block_fts) VALUES('optimize')")
+            conn.commit()
+            raw = conn.connection.driver_connection
+            level, raw.isolation_level = raw.isolation_level, None  # VACUUM runs outside a transaction
+            try:
+                raw.execute("VACUUM")
+            finally:
+                raw.isolation_level = level
+
     def get_conversation(self, conversation_id: str) -> Conversation | None:
         with Session(self.engine) as session:
             row = session.get(ConversationRow, conversation_id)

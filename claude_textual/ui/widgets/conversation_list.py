@@ -63,10 +63,11 @@ class ConversationList(OptionList):
     """
     BINDINGS = [
         Binding("r", "act('rename')", "Rename"),
-        Binding("d,delete", "act('delete')", "Delete"),
+        Binding("d,delete", "act('delete')", "Delete"),  # in the trash: for good
         Binding("a", "act('archive')", "Archive"),
         Binding("u", "act('undo')", "Undo/restore"),
         Binding("v", "act('view')", "View"),
+        Binding("E", "act('empty')", "Empty trash"),
     ]
 
     class Act(Message):
@@ -91,8 +92,16 @@ class ConversationList(OptionList):
         self.set_view("active", 0)
 
     def set_view(self, view: str, total: int | None) -> None:
+        self.view = view
         self.border_title = VIEW_TITLES[view]
         self.border_subtitle = f"{total:,}" if total is not None else ""
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the trash, Delete deletes for good and Empty trash is offered; elsewhere it is not."""
+        if action == "act" and parameters == ("empty",):
+            return self.view == "trash"
+        return True
 
     def show(
         self,

@@ -131,6 +131,8 @@ class Sidebar(Vertical):
     async def act(self, library: Library, action: str, target: str | None) -> None:
         if action == "view":
             library.next_view()
+        elif action == "empty":
+            await self.empty_trash(library)
         elif action == "undo":
             self.notify(await library.undo(target))
         elif target is not None and (conversation := await library.get(target)) is not None:
@@ -141,6 +143,15 @@ class Sidebar(Vertical):
             elif action == "delete":
                 await self.trash(library, target, conversation.title)
 
+    async def empty_trash(self, library: Library) -> None:
+        from claude_textual.ui.screens.dialogs import ConfirmScreen
+
+        question = "Delete every conversation in the trash for good? There is no undo."
+        if library.view == "trash" and await self.app.push_screen_wait(
+            ConfirmScreen(question, "Empty trash")
+        ):
+            self.notify(f"Deleted {await library.empty_trash():,} conversation(s) for good.")
+
     async def rename(self, library: Library, target: str, title: str) -> None:
         from claude_textual.ui.screens.dialogs import TextPromptScreen
 
@@ -150,10 +161,15 @@ class Sidebar(Vertical):
             self.post_message(self.Renamed(target, new))
 
     async def trash(self, library: Library, target: str, title: str) -> None:
-        if library.view == "trash":
-            self.notify("Already in the trash: u restores it.")
-            return
         from claude_textual.ui.screens.dialogs import ConfirmScreen
+
+        if library.view == "trash":  # a second delete is for good
+            question = f"Delete “{title}” for good? Its messages, and their search entries, go; no undo."
+            if await self.app.push_screen_wait(ConfirmScreen(question, "Delete for good")):
+                await library.delete_forever(target)
+                self.notify("Deleted for good.")
+                self.post_message(self.Trashed(target))
+            return
 
         if await self.app.push_screen_wait(ConfirmScreen(f"Move “{title}” to the trash?", "Move to trash")):
             await library.trash(target)
