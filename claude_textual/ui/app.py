@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 
 class ClaudeApp(App):
     TITLE = "claude-textual"
-    BINDINGS = [Binding("ctrl+t", "usage", "Usage")]
+    BINDINGS = [
+        Binding("ctrl+t", "usage", "Usage"),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),  # where it is not typed into a text box
+    ]
 
     def __init__(
         self,
@@ -156,6 +160,12 @@ class ClaudeApp(App):
         yield SystemCommand(
             "Usage and cost", "Tokens and cost by day and by model (Ctrl+T)", self.action_usage
         )
+
+    def action_help(self) -> None:
+        from claude_textual.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def action_usage(self) -> None:
         """The usage screen, over the history (nothing to show before it is open)."""

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 WELCOME = (
     "Type a prompt below and press Ctrl+S to send it.\n"
-    "Esc stops a reply · Ctrl+N new conversation · Ctrl+F search · Ctrl+E export · F2 list · Ctrl+Q quit."
+    "Esc stops a reply · Ctrl+N new conversation · Ctrl+F search · Ctrl+E export · F2 list · Ctrl+Q quit.\n"
+    "F1 shows every key; Ctrl+P the command palette."
 )
 
 MessageWidget = UserMessage | AssistantMessage
