@@ -105,7 +105,9 @@ def plain(widget: Static) -> str:
 
 
 def footer(reply: AssistantMessage) -> str:
-    return plain(reply.query_one(".reply-footer", Static))
+    """The reply's footer line ("" while it is not mounted yet: a busy machine mounts it a frame later)."""
+    found = reply.query(".reply-footer")
+    return plain(found.first(Static)) if found else ""
 
 
 def panel_body(view: Any) -> str:
