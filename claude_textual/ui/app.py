@@ -161,6 +161,46 @@ class ClaudeApp(App):
             "Usage and cost", "Tokens and cost by day and by model (Ctrl+T)", self.action_usage
         )
 
+    @on(PromptBox.Command)
+    def run_command(self, message: PromptBox.Command) -> None:
+        """A slash command from the prompt box: run it (the box is emptied), or say why not (it stays)."""
+        from claude_textual.ui.slash import hint, option
+
+        parsed, box = message.parsed, self.chat.query_one(PromptBox)
+        if parsed.command is None:
+            self.chat.say(hint(parsed.word), title="Not sent", severity="warning", timeout=10)
+            return
+        actions = {
+            "help": self.action_help,
+            "usage": self.action_usage,
+            "search": self.action_search,
+            "export": self.action_export,
+            "settings": self.action_options,
+            "new": self.chat.action_new_conversation,
+            "retry": self.chat.action_retry,
+        }
+        action = actions.get(parsed.command.name)
+        change = None if action else option(parsed.command, parsed.argument)
+        if isinstance(change, str):
+            self.chat.say(change, severity="warning")
+            return
+        box.clear()
+        if action is not None:
+            self.call_later(action)  # some are coroutines (retry, new): call_later awaits them
+        elif change is not None:
+            self.set_option(*change)
+
+    @work(exit_on_error=False, group="modal")
+    async def set_option(self, key: str, value: object) -> None:
+        session = self.chat.session
+        refused = await session.save_options({**session.options, key: value})
+        if refused is not None:
+            self.chat.refused(refused)
+            return
+        shown = inert(str(value)) if value != "" else "none"
+        self.chat.say(f"This conversation's {key}: {shown}.")
+        self.chat.show_settings()
+
     def action_help(self) -> None:
         from claude_textual.ui.screens.help import HelpScreen
 

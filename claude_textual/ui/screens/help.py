@@ -59,6 +59,9 @@ def sections(display) -> dict[str, list[tuple[str, str]]]:
     }
     for where, rows in EXTRA.items():
         found[where] = [*found[where], *rows]
+    from claude_textual.ui.slash import help_lines
+
+    found["Slash commands (typed in the prompt box; // sends a leading /)"] = help_lines()
     return found
 
 
@@ -77,7 +80,7 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "Keys"
             for where, rows in sections(lambda key: self.app.get_key_display(Binding(key, "-"))).items():
                 table = Table(box=None, show_header=False, pad_edge=False, expand=False)
-                table.add_column(style="bold", min_width=22, max_width=22, no_wrap=True)
+                table.add_column(style="bold", min_width=30, max_width=30, no_wrap=True)
                 table.add_column(max_width=60)
                 for keys, what in rows:
                     table.add_row(Text(keys), Text(what))

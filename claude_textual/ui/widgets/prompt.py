@@ -17,6 +17,7 @@ from textual.widgets import TextArea
 from claude_textual.core.model import Message as ChatMessage
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
+from claude_textual.ui.slash import Parsed, parse
 
 EDITING = "Editing an earlier prompt: Ctrl+S sends it as a new branch · Esc cancels"
 
@@ -32,6 +33,13 @@ class PromptBox(TextArea):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+
+    class Command(Message):
+        """A slash command was typed (``ui/slash.py``): the app runs it; nothing goes to the model."""
+
+        def __init__(self, parsed: Parsed) -> None:
+            super().__init__()
+            self.parsed = parsed
 
     def __init__(self) -> None:
         super().__init__(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
@@ -68,8 +76,13 @@ class PromptBox(TextArea):
 
     def action_submit(self) -> None:
         text = self.full_text().strip()
-        if text:
-            self.post_message(self.Submitted(text))
+        if not text:
+            return
+        parsed = parse(text) if self.editing is None else Parsed(text=text)
+        if parsed.text is not None:
+            self.post_message(self.Submitted(parsed.text))
+        else:
+            self.post_message(self.Command(parsed))
 
     def on_prompt_saved(self, message: turn.PromptSaved) -> None:
         """The prompt sent is in the history now: let go of it (and of the edit, if it was one).
