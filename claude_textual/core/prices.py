@@ -24,6 +24,7 @@ from claude_textual.config import PriceOverride
 MTOK = Decimal(1_000_000)
 
 
+@lru_cache(maxsize=1)
 def table_name() -> str:
     """The price table the figures come from, with its version (its prices carry their own dates)."""
     try:
@@ -102,8 +103,8 @@ def _override_cost(price: PriceOverride, tokens: Tokens) -> Decimal:
     return per_token + tokens.web_searches * Decimal(str(price.web_search)) / 1000
 
 
-@lru_cache(maxsize=4096)
-def _table_cost(model: str, day: str, tokens: Tokens, speed: str) -> Decimal | None:
+def _calculation(model: str, day: str, tokens: Tokens, speed: str) -> Any:
+    """genai-prices' calculation for ``tokens`` (its Anthropic extraction path); None without a price."""
     from genai_prices import extract_usage  # about half a second the first time
 
     response = {"model": model, "usage": tokens.anthropic_usage()}
@@ -115,7 +116,40 @@ def _table_cost(model: str, day: str, tokens: Tokens, speed: str) -> Decimal | N
         return None
     when = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
     context = {"speed": speed} if speed and speed != "standard" else None
-    return extracted.calc_price(genai_request_timestamp=when, price_context=context).total_price
+    return extracted.calc_price(genai_request_timestamp=when, price_context=context)
+
+
+UNITS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "web_searches")
+
+
+@lru_cache(maxsize=4096)
+def _rates(model: str, day: str, speed: str) -> tuple[tuple[Decimal, ...], int | None] | None:
+    """What one unit of each class costs for ``model`` on ``day``, asked of the table one unit at a time,
+    and the prompt size from which a long-context tier applies (None: no tier). Below the tier a call's
+    cost is these rates times its counts, so a long history is priced without asking the table per row."""
+    from genai_prices.types import TieredPrices
+
+    rates, tier = [], None
+    for unit in UNITS:
+        calculation = _calculation(model, day, Tokens(**{unit: 1}), speed)
+        if calculation is None:
+            return None
+        rates.append(calculation.total_price)
+        for price in vars(calculation.model_price).values():
+            if isinstance(price, TieredPrices) and price.tiers:
+                tier = min(tier or price.tiers[0].start, price.tiers[0].start)
+    return tuple(rates), tier
+
+
+def _table_cost(model: str, day: str, tokens: Tokens, speed: str) -> Decimal | None:
+    found = _rates(model, day, speed)
+    if found is None:
+        return None
+    rates, tier = found
+    if tier is not None and tokens.prompt > tier:  # the whole call at the long-context price: the table says
+        calculation = _calculation(model, day, tokens, speed)
+        return None if calculation is None else calculation.total_price
+    return sum((rate * getattr(tokens, unit) for rate, unit in zip(rates, UNITS, strict=True)), Decimal(0))
 
 
 class PriceBook:

@@ -155,3 +155,38 @@ def test_odd_usage_values_count_as_nothing():
     # a 1-hour part larger than the whole cannot be: the whole is what was written
     raw = {"cache_creation_input_tokens": 10, "cache_creation": {"ephemeral_1h_input_tokens": 99}}
     assert Tokens.from_raw(raw) == Tokens(cache_write_1h=10)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "claude-sonnet-5-5",
+        "claude-opus-5-5",
+        "claude-haiku-5-5",
+        "claude-fable-5-1",
+        "claude-sonnet-4-5",
+        "claude-opus-4-6",
+    ],
+)
+def test_the_fast_path_prices_as_the_table_does_for_the_whole_call(model):
+    """Below a long-context tier a call is priced from per-unit rates asked of the table once; that must
+    equal genai-prices' own price for the whole call (its Anthropic extraction), on either side of a tier."""
+    import random
+
+    from genai_prices import extract_usage
+
+    pick = random.Random(model)
+    for _ in range(25):
+        write_5m, write_1h = pick.randrange(0, 40_000), pick.randrange(0, 40_000)
+        raw = {
+            "input_tokens": pick.randrange(0, 150_000),
+            "output_tokens": pick.randrange(0, 64_000),
+            "cache_creation_input_tokens": write_5m + write_1h,
+            "cache_creation": {"ephemeral_5m_input_tokens": write_5m, "ephemeral_1h_input_tokens": write_1h},
+            "cache_read_input_tokens": pick.randrange(0, 150_000),
+            "server_tool_use": {"web_search_requests": pick.randrange(0, 5)},
+        }
+        whole = extract_usage({"model": model, "usage": raw}, provider_id="anthropic").calc_price(
+            genai_request_timestamp=WHEN
+        )
+        assert usd(raw, model) == whole.total_price, raw
