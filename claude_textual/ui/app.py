@@ -157,9 +157,30 @@ class ClaudeApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if not isinstance(screen, ChatScreen):
+            return  # the app's commands act on the chat
+        chat = self.chat
+        yield SystemCommand("Help: every key", "Keys by where they work (F1)", self.action_help)
         yield SystemCommand(
             "Usage and cost", "Tokens and cost by day and by model (Ctrl+T)", self.action_usage
         )
+        yield SystemCommand(
+            "New conversation", "Start a new conversation (Ctrl+N)", chat.action_new_conversation
+        )
+        yield SystemCommand("Search", "Search every message (Ctrl+F)", self.action_search)
+        yield SystemCommand(
+            "Settings", "This conversation's model, thinking, tools… (Ctrl+O)", self.action_options
+        )
+        yield SystemCommand(
+            "Toggle the conversation list", "Show or hide the list (F2)", chat.action_toggle_list
+        )
+        if chat.session.conversation_id is not None:  # what needs an open conversation
+            yield SystemCommand(
+                "Export", "This conversation as Markdown, JSON or HTML (Ctrl+E)", self.action_export
+            )
+            yield SystemCommand(
+                "Retry", "Answer the last prompt again, as a new branch (Ctrl+R)", chat.action_retry
+            )
 
     @on(PromptBox.Command)
     def run_command(self, message: PromptBox.Command) -> None:

@@ -13,7 +13,7 @@ from claude_textual.cli import main
 from claude_textual.core.describe import money
 from claude_textual.core.model import Message, Usage, user_text_message
 from claude_textual.ui.screens.usage import UsageScreen
-from tests.ui.uihelpers import SIZE, ready, run, wait_for
+from tests.ui.uihelpers import SIZE, ready, run, run_from_palette, wait_for
 
 RAW = {
     "input_tokens": 300,
@@ -102,10 +102,7 @@ async def test_the_palette_opens_the_usage_screen(make_app):
     app = make_app()
     async with run(app) as pilot:
         await ready(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"usage and cost")
-        await pilot.pause()
-        await pilot.press("enter")
+        await run_from_palette(pilot, "usage and cost", "Usage and cost")
         await wait_for(pilot, lambda: isinstance(app.screen, UsageScreen), what="the usage screen")
 
 

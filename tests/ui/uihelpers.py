@@ -206,3 +206,19 @@ def streamed(
         yield sse("message_stop", {"type": "message_stop"})
 
     return Reply(200, list(pieces()), {"content-type": "text/event-stream; charset=utf-8"})
+
+
+async def run_from_palette(pilot: Any, typed: str, title: str) -> None:
+    """Ctrl+P, type ``typed``, wait until the first hit is ``title`` (the search runs in a worker), Enter."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await pilot.press(*typed)
+
+    def first() -> str:
+        found = pilot.app.screen.query(CommandList)
+        hits = found.first() if found else None
+        return str(hits.get_option_at_index(0).prompt) if hits is not None and hits.option_count else ""
+
+    await wait_for(pilot, lambda: title in first(), what=f"{title!r} first in the palette")
+    await pilot.press("enter")
