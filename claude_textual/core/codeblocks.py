@@ -21,7 +21,8 @@ class CodeBlock:
     def summary(self) -> str:
         lines = self.code.splitlines()
         first = lines[0].strip() if lines else ""
-        return f"{self.language or 'code'} · {len(lines)} lines · {first[:50]}"
+        count = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
+        return f"{self.language or 'code'} · {count} · {first[:50]}"
 
 
 def code_blocks(markdown: str) -> list[CodeBlock]:

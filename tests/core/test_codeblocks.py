@@ -31,3 +31,10 @@ def test_the_line_rules_agree_with_the_parser():
     assert fence_opening("    ```") is None and fence_opening("``` a ` b") is None
     assert closes("```", "`", 3) and closes("  `````  ", "`", 3)
     assert not closes("``", "`", 3) and not closes("~~~", "`", 3) and not closes("    ```", "`", 3)
+
+
+def test_a_one_line_block_is_one_line_not_one_lines():
+    (block,) = code_blocks("```sh\nls\n```")
+    assert block.summary() == "sh · 1 line · ls"
+    (two,) = code_blocks("```\na\nb\n```")
+    assert two.summary() == "code · 2 lines · a"

@@ -97,7 +97,7 @@ async def test_prompt_buttons():
     assert await answer(TextPromptScreen("Rename", "y"), "tab", "tab", "enter") == [None]  # Cancel button
 
 
-CHOICES = ["python · 3 lines · print('a')", "bash · 1 lines · [bold]ls[/bold] \x1b[2J", "text · 2 lines · x"]
+CHOICES = ["python · 3 lines · print('a')", "bash · 1 line · [bold]ls[/bold] \x1b[2J", "text · 2 lines · x"]
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ class PromptBox(TextArea):
         lines = text.count("\n") + 1
         size = len(text.encode("utf-8", "replace"))
         amount = f"{size / 1e6:.1f} MB" if size >= 1_000_000 else f"{size / 1e3:.0f} KB"
-        label = f"[pasted text #{len(self.pastes) + 1}: {lines:,} lines, {amount}]"
+        label = f"[pasted text #{len(self.pastes) + 1}: {lines:,} line{'s' if lines != 1 else ''}, {amount}]"
         self.pastes[label] = text
         self.insert(label)
         self.focus()
