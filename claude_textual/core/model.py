@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -76,6 +76,20 @@ class Totals:
     cache_read_input_tokens: int = 0
     priced_usd: float = 0.0
     unpriced_records: int = 0
+
+    def add(self, usage: Usage) -> Totals:
+        """These totals with one more record (as the history sums them, ``store/ledger.py``)."""
+        return replace(
+            self,
+            records=self.records + 1,
+            input_tokens=self.input_tokens + usage.count("input_tokens"),
+            output_tokens=self.output_tokens + usage.count("output_tokens"),
+            cache_creation_input_tokens=self.cache_creation_input_tokens
+            + usage.count("cache_creation_input_tokens"),
+            cache_read_input_tokens=self.cache_read_input_tokens + usage.count("cache_read_input_tokens"),
+            priced_usd=self.priced_usd + (usage.cost_usd or 0.0),
+            unpriced_records=self.unpriced_records + (usage.cost_usd is None),
+        )
 
     @property
     def cost_usd(self) -> float | None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from claude_textual.core.model import Block, Conversation, Message, SearchHit, Status, Totals, Usage, utcnow
 from claude_textual.core.prices import PriceBook
+from claude_textual.store import ledger
 from claude_textual.store.engine import StoreError, file_identity, open_engine, recreate
 from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, UsageRow
 
@@ -298,23 +299,17 @@ class History:
 
     def usage_totals(self, conversation_id: str) -> Totals:
         """Every API call of the conversation added up, with its cost."""
-        from claude_textual.store.ledger import conversation_totals
-
-        return conversation_totals(self.engine, [conversation_id]).get(
+        return ledger.conversation_totals(self.engine, [conversation_id]).get(
             conversation_id, Totals(conversation_id)
         )
 
     def conversation_totals(self, ids: list[str]) -> dict[str, Totals]:
         """These conversations' usage added up (those without any are left out)."""
-        from claude_textual.store.ledger import conversation_totals
-
-        return conversation_totals(self.engine, ids)
+        return ledger.conversation_totals(self.engine, ids)
 
     def totals(self, *, since: Any = None, by: str | None = None) -> list[Totals]:
         """All usage since the UTC day ``since``, added up, or grouped ``by`` day, model or conversation."""
-        from claude_textual.store.ledger import totals
-
-        return totals(self.engine, since=since, by=by)
+        return ledger.totals(self.engine, since=since, by=by)
 
     def damage(self) -> str | None:
         """What SQLite's quick check finds wrong with the file (its first findings), or None when it is
@@ -330,9 +325,7 @@ class History:
 
     def reprice(self) -> int:
         """Price the records that ``prices`` does not price the way they were (see ``store/ledger.py``)."""
-        from claude_textual.store.ledger import reprice
-
-        return reprice(self.engine, self.prices)
+        return ledger.reprice(self.engine, self.prices)
 
     # messages ----------------------------------------------------------------------------------
     def branch(self, conversation_id: str) -> list[tuple[str, int]]:

@@ -70,10 +70,10 @@ class Sidebar(Vertical):
     def attach(self, library: Library) -> None:
         self.library = library
         self.reload()
-        self.reprice()
+        self.after_open()
 
     @work(exit_on_error=False, group="prices")
-    async def reprice(self) -> None:
+    async def after_open(self) -> None:
         """Check the file (a damaged one may list fewer conversations: say so), then price what was
         stored before costs were kept (or priced by another table), and show it."""
         if self.library is None:

@@ -4,7 +4,6 @@ read from the prompt cache, and what the running turn is doing."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.reactive import reactive
@@ -50,8 +49,8 @@ class StatusBar(Static):
     reply_in: reactive[int] = reactive(0)
     reply_out: reactive[int] = reactive(0)
     reply_cost: reactive[str] = reactive("")
-    totals: reactive[Totals] = reactive(Totals, always_update=True)
-    """The open conversation's usage added up (a new value, or the same one changed, redraws)."""
+    totals: reactive[Totals] = reactive(Totals)
+    """The open conversation's usage added up (a new value each time: it redraws)."""
     state: reactive[str] = reactive("")
 
     def __init__(self) -> None:
@@ -71,7 +70,7 @@ class StatusBar(Static):
         """A conversation was opened (None: a new one): its totals, no reply yet."""
         self.reply_in = self.reply_out = 0
         self.reply_cost = ""
-        self.totals = replace(window.totals) if window else Totals()
+        self.totals = window.totals if window else Totals()
 
     # ---- the running turn (see ui/relay.py) ------------------------------------------------------
     def on_reply_opened(self) -> None:
@@ -101,17 +100,7 @@ class StatusBar(Static):
         if usage is None or usage.price_source is None:  # not saved: not in the conversation's totals
             return
         self.reply_cost = money(usage.cost_usd) if usage.cost_usd is not None else ""
-        totals = self.totals
-        totals.records += 1
-        totals.input_tokens += usage.count("input_tokens")
-        totals.output_tokens += usage.count("output_tokens")
-        totals.cache_creation_input_tokens += usage.count("cache_creation_input_tokens")
-        totals.cache_read_input_tokens += usage.count("cache_read_input_tokens")
-        if usage.cost_usd is None:
-            totals.unpriced_records += 1
-        else:
-            totals.priced_usd += usage.cost_usd
-        self.totals = totals
+        self.totals = self.totals.add(usage)
 
     def on_tool_started(self, message: turn.ToolStarted) -> None:
         self.state = inert(
