@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claude_textual import __version__
 from claude_textual.config import Settings, default_config_path, default_db_path, load_settings, write_private
@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"claude-textual {__version__}")
     parser.add_argument("--model", help="model for new replies (default from config)")
     parser.add_argument("--prompt", help="send this prompt as soon as the app is up")
+    parser.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="attach this file (an image, a PDF, a text file) to the prompt; again for more",
+    )
     parser.add_argument(
         "--resume", metavar="ID|last", help="open a conversation: its id, an id prefix, or 'last'"
     )
@@ -279,7 +286,7 @@ def _search(args: argparse.Namespace, db: Path) -> int:
 
 def _export(args: argparse.Namespace, db: Path) -> int:
     from claude_textual.store.engine import StoreError
-    from claude_textual.transcripts.export import render
+    from claude_textual.transcripts.export import attached_files, render
 
     history = _open_history(db, args)
     # a reply left streaming by an app that died (kill -9, power cut) is exported as interrupted;
@@ -290,13 +297,27 @@ def _export(args: argparse.Namespace, db: Path) -> int:
     conversation = history.get_conversation(conversation_id)
     assert conversation is not None
     messages = (history.all_messages if args.all_branches else history.load_messages)(conversation_id)
-    text = render(args.format, conversation, messages)
+    files = attached_files(history, messages) if args.format != "md" else {}
+    text = render(args.format, conversation, messages, files)
     text = text if text.endswith("\n") else text + "\n"
     if args.output:
         write_private(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _attachments(paths: list[str]) -> tuple[Any, ...] | str:
+    """The ``--attach`` files read and checked, or what is wrong with the first bad one (its path named)."""
+    if not paths:
+        return ()
+    from claude_textual.core.attachments import AttachError, read
+    from claude_textual.core.sanitize import inert
+
+    try:
+        return tuple(read(path) for path in paths)
+    except AttachError as exc:
+        return inert(str(exc))
 
 
 def app_settings(args: argparse.Namespace) -> Settings:
@@ -337,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
 
+    attached = _attachments(args.attach)
+    if isinstance(attached, str):
+        print(f"claude-textual: {attached}", file=sys.stderr)
+        return 2
+
     from claude_textual.core.client import api_key_from_env
 
     settings = app_settings(args)
@@ -353,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         demo=args.demo or api_key is None,
         model=args.model,
         initial_prompt=args.prompt,
+        initial_attachments=attached,
         resume=args.resume,
     )
     app.run(mouse=not args.no_mouse)

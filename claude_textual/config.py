@@ -106,6 +106,8 @@ class Settings:
     web_search: bool = False
     web_fetch: bool = False
     code_execution: bool = False
+    citations: bool = False
+    """Ask for citations into attached PDFs and text files (the reply points at the passages it used)."""
     timeout: float = 600.0
     max_retries: int = 2
     retry_cap: float = 30.0
@@ -149,6 +151,7 @@ OPTION_KEYS = (
     "web_search",
     "web_fetch",
     "code_execution",
+    "citations",
 )
 """The settings each conversation may set for itself (``Conversation.options``)."""
 

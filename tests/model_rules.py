@@ -161,6 +161,84 @@ def count_refusal(body: dict[str, Any]) -> str | None:
     return None
 
 
+IMAGE_MEDIA = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def _image_problem(where: str, source: dict[str, Any], many: bool) -> str | None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    if source.get("type") != "base64":
+        return f"{where}.source.type: '{source.get('type')}' is not a valid image source here."
+    data = str(source.get("data") or "")
+    if len(data) > 5 * 1024 * 1024:
+        return f"{where}.source.base64: image exceeds 5 MB maximum: {len(data)} bytes > 5242880 bytes"
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(data, validate=True)))
+        image.load()
+    except Exception:
+        return f"{where}.source.base64.data: The image could not be processed."
+    if IMAGE_MEDIA.get(image.format or "") != source.get("media_type"):
+        return f"{where}.source.base64.data: Image does not match the provided media type {source.get('media_type')}"
+    edge = 2000 if many else 8000
+    if max(image.size) > edge:
+        return f"{where}.source.base64.data: An image dimension exceeds the max allowed size: {edge} pixels"
+    return None
+
+
+def _document_pages(where: str, source: dict[str, Any]) -> int | str:
+    import base64
+    import io
+
+    from pypdf import PdfReader
+
+    kind = source.get("type")
+    if kind == "text":
+        ok = source.get("media_type") == "text/plain" and isinstance(source.get("data"), str)
+        return 0 if ok else f"{where}.source: a text source takes media_type 'text/plain' and its text."
+    if kind != "base64" or source.get("media_type") != "application/pdf":
+        return f"{where}.source: '{kind}' with '{source.get('media_type')}' is not a valid document source."
+    try:
+        return len(PdfReader(io.BytesIO(base64.b64decode(str(source.get("data")), validate=True))).pages)
+    except Exception:
+        return f"{where}.source.base64.data: The PDF specified was not valid."
+
+
+def media_refusal(body: dict[str, Any]) -> str | None:
+    """Images and documents as the API checks them (the vision and PDF support pages): a base64 image
+    of at most 5 MB whose bytes are the media type declared, 8000 px on a side (2000 px when a request
+    has more than 20 images), at most 100 images; PDFs of 100 pages in all; a request of 32 MB."""
+    media = [
+        (f"messages.{n}.content.{k}", block)
+        for n, message in enumerate(body.get("messages") or [])
+        if isinstance(message.get("content"), list)
+        for k, block in enumerate(message["content"])
+        if block.get("type") in ("image", "document")
+    ]
+    if not media:
+        return None
+    if len(json.dumps(body)) > 32 * 1024 * 1024:
+        return "request_too_large: Request exceeds the maximum allowed number of bytes."
+    images = [(w, b) for w, b in media if b["type"] == "image"]
+    if len(images) > 100:
+        return "Too many images in the request: at most 100."
+    for where, block in images:
+        if problem := _image_problem(where, block.get("source") or {}, len(images) > 20):
+            return problem
+    pages = 0
+    for where, block in media:
+        if block["type"] == "document":
+            counted = _document_pages(where, block.get("source") or {})
+            if isinstance(counted, str):
+                return counted
+            pages += counted
+    if pages > 100:
+        return f"A maximum of 100 PDF pages may be provided. Got {pages}."
+    return None
+
+
 def api_refusal(route: str, body: dict[str, Any]) -> str | None:
     """The loopback server's validator: the API's rules for ``route``."""
-    return refusal(body) if route == "messages" else count_refusal(body)
+    return media_refusal(body) or (refusal(body) if route == "messages" else count_refusal(body))

@@ -36,9 +36,10 @@ def meter(used: int, window: int) -> str:
     return f"ctx {short(used)}/{short(window)} {round(100 * used / window) if window else 0}%"
 
 
-def worth_counting(prompt: str, used: int, window: int) -> bool:
-    """Whether ``prompt`` is large enough, or the conversation full enough, to count before sending."""
-    size = len(prompt.encode("utf-8", "replace"))
+def worth_counting(prompt: str, used: int, window: int, extra: int = 0) -> bool:
+    """Whether ``prompt`` (with ``extra`` tokens of attachments) is large enough, or the conversation
+    full enough, to count before sending."""
+    size = len(prompt.encode("utf-8", "replace")) + extra * 4
     estimate = size // 4
     return (
         size > COUNT_ABOVE_BYTES

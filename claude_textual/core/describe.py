@@ -7,6 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from claude_textual.core.attachments import chip_text
 from claude_textual.core.model import Block, Usage
 
 
@@ -119,6 +120,21 @@ CALLS = ("tool_use", "server_tool_use", "mcp_tool_use")
 """Block types that ask for a tool to run."""
 
 
+def attachment_label(block: Block) -> str:
+    """``📎 report.pdf · pdf · 2.1 MB · 12 pages`` for an image or document block (stored, or with its
+    bytes inline as an imported transcript may hold them)."""
+    source = block.get("source") if isinstance(block.get("source"), dict) else {}
+    if source.get("type") != "stored":
+        data = source.get("data") if isinstance(source.get("data"), str) else ""
+        size = len(data) * 3 // 4 if source.get("type") == "base64" else len(data.encode("utf-8", "replace"))
+        source = {
+            "name": block.get("title") or block.get("type"),
+            "media_type": source.get("media_type") or "",
+            "size": size,
+        }
+    return "📎 " + chip_text(source)
+
+
 def classify(block: Block) -> str:
     """What a block is, for every view of it: ``text``, ``thinking``, ``redacted_thinking``, ``call``,
     ``tool_result`` (ours, sent back), ``web_search_result``, ``server_result`` (any other server
@@ -127,6 +143,8 @@ def classify(block: Block) -> str:
     kind = kind if isinstance(kind, str) else ""
     if kind in ("text", "thinking", "redacted_thinking", "tool_result"):
         return kind
+    if kind in ("image", "document"):
+        return "attachment"
     if kind in CALLS:
         return "call"
     if kind == "web_search_tool_result":

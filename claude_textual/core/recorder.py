@@ -49,6 +49,10 @@ class Recorder(Protocol):
 
     def add_usage(self, message: Message, usage: Usage) -> None: ...
 
+    def files(self, hashes: list[str]) -> dict[str, bytes]:
+        """The attached files kept under these hashes (``core/attachments.py``)."""
+        ...
+
     def touch(self, message: Message) -> None:
         """Mark a streaming reply as alive."""
         ...

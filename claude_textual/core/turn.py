@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from claude_textual.config import Settings
+from claude_textual.core.attachments import hydrate
 from claude_textual.core.caching import prompt_times, with_caching
 from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.client import ApiFailure
@@ -314,12 +315,17 @@ class Turn:
             results.append(result)
             yield ToolFinished(reply, use, result, ran)
 
+    def _history(self) -> list[Message]:
+        """In a thread: the branch as the request sends it, attached files read back into their blocks."""
+        history = self.recorder.load_messages(self.conversation_id)
+        return hydrate(history, self.recorder.files, citations=self.settings.citations)
+
     async def _open_reply(self) -> tuple[dict[str, Any], Message, list[str], bool] | NotSaved:
         """The request for the history as it stands, the reply's new ``streaming`` row (which keeps the
         digest of the system prompt and tools its thinking is bound to), the other models whose
         reasoning the request leaves out, and whether reasoning bound to another prefix is left out."""
         try:
-            history = await asyncio.to_thread(self.recorder.load_messages, self.conversation_id)
+            history = await asyncio.to_thread(self._history)
             foreign = foreign_reasoning(history, self.settings.model)
             params = build_params(history, self.settings, caps=self.caps)
             if self.tools is not None and self.tools.tools:

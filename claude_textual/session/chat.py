@@ -17,12 +17,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_textual.config import Settings
+from claude_textual.core.attachments import (
+    AttachError,
+    Attachment,
+    check_request,
+    check_unchanged,
+    hydrate,
+    prompt_message,
+    stored_sources,
+    token_estimate,
+    unsupported,
+)
 from claude_textual.core.branches import start_edit, start_retry
 from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.catalogue import Catalogue, fetch_catalogue, read_cache
 from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
 from claude_textual.core.describe import title_from
-from claude_textual.core.model import Conversation, Message, Status, Totals, user_text_message
+from claude_textual.core.model import Conversation, Message, Status, Totals
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.requests import build_params, fit_settings
 from claude_textual.core.turn import Notice, ReplyClosed, Turn, TurnEvent
@@ -337,22 +348,35 @@ class ChatSession:
 
     # ---- sending -----------------------------------------------------------------------------------
     async def plan_send(
-        self, text: str, *, editing: Message | None = None, reopen: bool = False, fit: Fit | None = None
+        self,
+        text: str,
+        *,
+        editing: Message | None = None,
+        reopen: bool = False,
+        fit: Fit | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Plan:
         """What sending ``text`` takes: refused (why), a count first, or a turn ready to run.
 
         ``editing`` is the earlier prompt it replaces (a new branch beside it); ``reopen`` asks for the
-        window to show the conversation's end first; ``fit`` is the count, once made."""
-        refused = self.busy() or await self.retired()
+        window to show the conversation's end first; ``fit`` is the count, once made; ``attachments``
+        go before the text, checked unchanged and kept in the history once."""
+        refused = self.busy() or await self.retired() or self._unfit(attachments)
         if refused is not None:
             return refused
-        if fit is None and worth_counting(text, self.used, self.context_window()):
+        if attachments:
+            try:
+                await asyncio.to_thread(self._check_files, attachments)
+            except (AttachError, RecordError) as exc:
+                return Refused(f"{exc} Nothing was sent; the prompt stays in the box.", title="Attachment")
+        extra = sum(map(token_estimate, attachments))
+        if fit is None and worth_counting(text, self.used, self.context_window(), extra):
             return NeedsCount()
         if fit is not None and not fit.fits:
             return Refused(fit.note, title="Too large for the context window", severity="error")
         self.running = True
         try:
-            window = await asyncio.to_thread(self._prepare_send, text, editing, reopen)
+            window = await asyncio.to_thread(self._prepare_send, text, editing, reopen, attachments)
         except RecordError as exc:
             self.running = False
             return _database_error(
@@ -364,13 +388,32 @@ class ChatSession:
         if window is not None:  # a new conversation (or the same one's window): it is the open one
             self.conversation_id = window.conversation.id
         notes = " ".join(n for n in (fit.note if fit else "", self.fit_notes()) if n)
-        return Ready(self._turn(), user_text_message(text), window, notes)
+        return Ready(self._turn(), prompt_message(text, attachments), window, notes)
 
-    def _prepare_send(self, text: str, editing: Message | None, reopen: bool) -> Window | None:
-        """In a thread: create the conversation, or start the edit's branch; the window to show
-        (its conversation becomes the open one back on the event loop)."""
+    def _unfit(self, attachments: tuple[Attachment, ...]) -> Refused | None:
+        """The model's capabilities (when known) say it cannot take these attachments."""
+        caps = self.capabilities()
+        problem = caps and unsupported([a.kind for a in attachments], caps.images, caps.pdfs)
+        return Refused(f"{problem} Nothing was sent.", title="Attachment") if problem else None
+
+    def _check_files(self, attachments: tuple[Attachment, ...]) -> None:
+        """In a thread: the files are as they were when attached, and the request they make with the
+        conversation's earlier attachments (sent again) is within the API's limits."""
+        for attachment in attachments:
+            check_unchanged(attachment)
+        store, conversation_id = self.store, self.conversation_id
+        earlier = store.load_messages(conversation_id) if store and conversation_id else []
+        check_request(stored_sources(earlier), attachments)
+
+    def _prepare_send(
+        self, text: str, editing: Message | None, reopen: bool, attachments: tuple[Attachment, ...] = ()
+    ) -> Window | None:
+        """In a thread: keep the attached files, create the conversation or start the edit's branch; the
+        window to show (its conversation becomes the open one back on the event loop)."""
         store = self.store
         assert store is not None
+        if attachments:
+            store.put_files([(a.data, a.media_type) for a in attachments])
         if self.conversation_id is None:
             settings = self.effective()
             conversation = store.create_conversation(
@@ -383,15 +426,23 @@ class ChatSession:
             start_edit(store, self.conversation_id, editing)
         return self._window(self.conversation_id, None) if editing is not None or reopen else None
 
-    async def count(self, text: str) -> Fit:
+    async def count(self, text: str, attachments: tuple[Attachment, ...] = ()) -> Fit:
         """Count the request ``text`` would make (``messages.count_tokens``) against the model's own
         window (from the model list, cached or fetched)."""
         settings, store, conversation_id = self.effective(), self.store, self.conversation_id
-        earlier = (
-            await asyncio.to_thread(store.load_messages, conversation_id) if store and conversation_id else []
-        )
+
+        def read() -> list[Message]:
+            assert store is not None and conversation_id is not None
+            return hydrate(store.load_messages(conversation_id), store.files, citations=settings.citations)
+
+        earlier = await asyncio.to_thread(read) if store and conversation_id else []
         catalogue = await self.models()
-        params = build_params([*earlier, user_text_message(text)], settings, caps=self.capabilities())
+        prompt = hydrate(
+            [prompt_message(text, attachments)],
+            lambda _: {a.sha256: a.data for a in attachments},
+            citations=settings.citations,
+        )
+        params = build_params([*earlier, *prompt], settings, caps=self.capabilities())
         return await check_fit(self.connect, params, catalogue.context_window(settings.model))
 
     async def plan_retry(self, selected: Message | None) -> Refused | Ready:

@@ -26,9 +26,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from claude_textual.config import private_dir
 from claude_textual.core.recorder import RecordError
 
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 """The newest migration's revision; a test checks it against the migrations folder."""
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 BUSY_TIMEOUT_MS = 10_000
 """How long a query waits for a lock another connection holds (``CLAUDE_TEXTUAL_BUSY_TIMEOUT``, seconds)."""
 ELSEWHERE = "or use another database (--db PATH, or CLAUDE_TEXTUAL_DB)"

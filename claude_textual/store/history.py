@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import uuid
@@ -20,7 +21,14 @@ from claude_textual.core.model import Block, Conversation, Message, SearchHit, S
 from claude_textual.core.prices import PriceBook
 from claude_textual.store import ledger
 from claude_textual.store.engine import StoreError, file_identity, open_engine, recreate
-from claude_textual.store.tables import BlockRow, ConversationRow, MessageRow, UsageRow
+from claude_textual.store.tables import (
+    AttachmentRow,
+    AttachmentUseRow,
+    BlockRow,
+    ConversationRow,
+    MessageRow,
+    UsageRow,
+)
 
 # Message-level fields of the API message kept beside the blocks (stop_details, container, …).
 _EXTRA_KEYS = ("stop_sequence", "stop_details", "container")
@@ -80,6 +88,14 @@ _SIBLING_PLACES = """
            (SELECT count(*) FROM message AS s WHERE s.conversation_id = m.conversation_id
                 AND s.parent_id IS m.parent_id)
     FROM message AS m WHERE m.id IN ({marks})"""
+
+
+def stored_sha(block: Block) -> str | None:
+    """The hash of the attached file a block sends (None: it sends none)."""
+    source = block.get("source")
+    if isinstance(source, dict) and source.get("type") == "stored" and isinstance(source.get("sha256"), str):
+        return source["sha256"]
+    return None
 
 
 def new_id() -> str:
@@ -243,10 +259,13 @@ class History:
                 chunk = ids[start : start + 500]
                 messages = select(MessageRow.id).where(col(MessageRow.conversation_id).in_(chunk))
                 session.exec(delete(BlockRow).where(col(BlockRow.message_id).in_(messages)))
+                session.exec(delete(AttachmentUseRow).where(col(AttachmentUseRow.message_id).in_(messages)))
                 session.exec(delete(UsageRow).where(col(UsageRow.conversation_id).in_(chunk)))
                 session.exec(delete(MessageRow).where(col(MessageRow.conversation_id).in_(chunk)))
                 result = session.exec(delete(ConversationRow).where(col(ConversationRow.id).in_(chunk)))
                 gone += result.rowcount or 0
+            used = select(AttachmentUseRow.sha256)
+            session.exec(delete(AttachmentRow).where(col(AttachmentRow.sha256).not_in(used)))
             session.commit()
         return gone
 
@@ -495,6 +514,47 @@ class History:
             session.commit()
         return message
 
+    def put_files(self, files: list[tuple[bytes, str]]) -> list[str]:
+        """Keep these files' bytes (data, media type) once each; returns their hashes. A file already
+        kept (sent before, in any conversation) is not written again."""
+        self._ensure_file()
+        now, hashes = utcnow(), []
+        with Session(self.engine) as session:
+            for data, media_type in files:
+                sha = hashlib.sha256(data).hexdigest()
+                session.exec(
+                    insert(AttachmentRow)
+                    .values(sha256=sha, media_type=media_type, size=len(data), data=data, created_at=now)
+                    .on_conflict_do_nothing()
+                )
+                hashes.append(sha)
+            session.commit()
+        return hashes
+
+    def files(self, hashes: list[str]) -> dict[str, bytes]:
+        """The kept files among ``hashes`` (hash -> bytes)."""
+        found: dict[str, bytes] = {}
+        with Session(self.engine) as session:
+            for start in range(0, len(hashes), 500):
+                chunk = hashes[start : start + 500]
+                rows = session.exec(
+                    select(AttachmentRow.sha256, AttachmentRow.data).where(
+                        col(AttachmentRow.sha256).in_(chunk)
+                    )
+                )
+                found.update({sha: bytes(data) for sha, data in rows})
+        return found
+
+    def file_types(self, hashes: list[str]) -> dict[str, str]:
+        """The media types of the kept files among ``hashes``."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(AttachmentRow.sha256, AttachmentRow.media_type).where(
+                    col(AttachmentRow.sha256).in_(hashes)
+                )
+            )
+            return dict(rows.all())
+
     def set_leaf(self, conversation_id: str, message_id: str | None) -> None:
         """Show the branch that ends at ``message_id``; None: no message yet (the next one added is a
         first message, a sibling of the others). A leaf never set (NULL) means the latest message."""
@@ -507,10 +567,17 @@ class History:
     def _write_blocks(
         self, session: Session, message_id: str, content: list[Block], saved: dict[int, Block]
     ) -> None:
-        """Upsert the blocks that differ from ``saved`` (index -> block), drop any beyond the end."""
+        """Upsert the blocks that differ from ``saved`` (index -> block), drop any beyond the end; note
+        the attached files a block uses."""
         for idx, block in enumerate(content):
             if saved.get(idx) == block:
                 continue
+            if (sha := stored_sha(block)) is not None:
+                session.exec(
+                    insert(AttachmentUseRow)
+                    .values(message_id=message_id, sha256=sha)
+                    .on_conflict_do_nothing()
+                )
             stmt = insert(BlockRow).values(
                 message_id=message_id, idx=idx, type=block.get("type", "?"), data=block
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -96,3 +96,27 @@ class UsageRow(SQLModel, table=True):
     """What the call cost (NULL: not priced yet, or no price known for its model)."""
     price_source: str | None = None
     """What priced it (``PriceBook.source``); NULL until priced."""
+
+
+class AttachmentRow(SQLModel, table=True):
+    """A file's bytes as attached to a prompt, kept once however many messages send it."""
+
+    __tablename__ = "attachment"
+
+    sha256: str = Field(primary_key=True)
+    media_type: str
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+
+
+class AttachmentUseRow(SQLModel, table=True):
+    """Which message sends which file: a file no message uses any more is deleted with the last one."""
+
+    __tablename__ = "attachment_use"
+    __table_args__ = (Index("ix_attachment_use_sha256", "sha256"),)
+
+    message_id: str = Field(
+        sa_column=Column(String, ForeignKey("message.id", ondelete="CASCADE"), primary_key=True)
+    )
+    sha256: str = Field(primary_key=True)

@@ -6,10 +6,24 @@ The messages given are usually the current branch (``History.load_messages``); w
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+from typing import TYPE_CHECKING, Any
 
+from claude_textual.core.attachments import stored_sources
 from claude_textual.core.model import Conversation, Message
 from claude_textual.core.sanitize import inert_json
+
+if TYPE_CHECKING:
+    from claude_textual.store.history import History
+
+Files = dict[str, bytes]
+"""Attached files by hash, as the history keeps them (``History.files``)."""
+
+
+def attached_files(history: History, messages: list[Message]) -> Files:
+    """The files the messages' attachments name, read from the history (for JSON and HTML)."""
+    hashes = sorted({s["sha256"] for s in stored_sources(messages) if isinstance(s.get("sha256"), str)})
+    return history.files(hashes) if hashes else {}
 
 
 def message_dict(message: Message) -> dict[str, Any]:
@@ -30,8 +44,11 @@ def message_dict(message: Message) -> dict[str, Any]:
     }
 
 
-def conversation_dict(conversation: Conversation, messages: list[Message]) -> dict[str, Any]:
-    return {
+def conversation_dict(
+    conversation: Conversation, messages: list[Message], files: Files | None = None
+) -> dict[str, Any]:
+    """The export; ``files`` (by hash, base64) when attachments name them, so it imports back whole."""
+    data = {
         "id": conversation.id,
         "title": conversation.title,
         "model": conversation.model,
@@ -42,15 +59,23 @@ def conversation_dict(conversation: Conversation, messages: list[Message]) -> di
         "leaf_id": conversation.leaf_id,
         "messages": [message_dict(m) for m in messages],
     }
+    types = {s.get("sha256"): s.get("media_type") for s in stored_sources(messages)}
+    if files:
+        data["files"] = {
+            sha: {"media_type": types.get(sha), "data": base64.b64encode(raw).decode("ascii")}
+            for sha, raw in sorted(files.items())
+        }
+    return data
 
 
-def to_json(conversation: Conversation, messages: list[Message]) -> str:
+def to_json(conversation: Conversation, messages: list[Message], files: Files | None = None) -> str:
     """Inert on a terminal (the characters JSON leaves raw are escaped), the same data all the same."""
-    return inert_json(conversation_dict(conversation, messages))
+    return inert_json(conversation_dict(conversation, messages, files))
 
 
-def render(fmt: str, conversation: Conversation, messages: list[Message]) -> str:
-    """The conversation as ``fmt`` text: ``json``, ``md`` (or ``markdown``) or ``html``."""
+def render(fmt: str, conversation: Conversation, messages: list[Message], files: Files | None = None) -> str:
+    """The conversation as ``fmt`` text: ``json``, ``md`` (or ``markdown``) or ``html``; ``files`` are
+    the attachments' bytes (JSON keeps them, HTML shows images inline, Markdown names them)."""
     if fmt in ("md", "markdown"):
         from claude_textual.transcripts.markdown import to_markdown
 
@@ -58,7 +83,7 @@ def render(fmt: str, conversation: Conversation, messages: list[Message]) -> str
     if fmt == "html":
         from claude_textual.transcripts.html import to_html
 
-        return to_html(conversation, messages)
+        return to_html(conversation, messages, files)
     if fmt == "json":
-        return to_json(conversation, messages)
+        return to_json(conversation, messages, files)
     raise ValueError(f"unknown export format {fmt!r}")

@@ -9,13 +9,16 @@ shown as written (pre-wrapped text). Thinking, tool calls and results sit in col
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
 import json
 import re
 from html import escape
 from typing import Any
 
-from claude_textual.core.describe import call_label, classify, usage_parts
+from claude_textual.core.attachments import IMAGE_TYPES
+from claude_textual.core.describe import attachment_label, call_label, classify, usage_parts
 from claude_textual.core.model import Block, Conversation, Message
 from claude_textual.core.sanitize import inert
 from claude_textual.transcripts._render import (
@@ -33,8 +36,9 @@ from claude_textual.transcripts._render import (
     with_marker,
     without_secrets,
 )
+from claude_textual.transcripts.export import Files
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 _REL = "nofollow noopener noreferrer"
 # Private-use characters mark where a citation goes in Markdown source; removed from the text first.
 _OPEN, _CLOSE = "\ue000", "\ue001"
@@ -53,6 +57,9 @@ body { margin: 0 auto; max-width: 52rem; padding: 1.5rem 1rem 4rem; color: var(-
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
 h2 { font-size: 1rem; margin: 0 0 .5rem; color: var(--accent); }
 .meta, .usage, .note { color: var(--muted); font-size: .85rem; }
+figure.attachment { margin: .5rem 0; }
+figure.attachment img { max-width: 100%; max-height: 32rem; display: block; }
+figure.attachment figcaption { color: var(--muted); font-size: .85rem; }
 .message { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; }
 .message.user { background: var(--user); }
 .message.tools { background: var(--panel); }
@@ -216,9 +223,27 @@ def _other(block: Block) -> str:
     return _details(f"Block <code>{escape(str(block.get('type')))}</code>", _json(block), "unknown")
 
 
-def _block(block: Block, names: dict[str, str]) -> str:
+def _attachment(block: Block, files: Files) -> str:
+    """An attachment named; an image shown inline (its bytes re-encoded here, of a media type it may be)."""
+    label = escape(attachment_label(block))
+    source = block.get("source") if isinstance(block.get("source"), dict) else {}
+    data: bytes | None = None
+    if source.get("type") == "stored":
+        data = files.get(str(source.get("sha256")))
+    elif source.get("type") == "base64":
+        with contextlib.suppress(ValueError, TypeError):
+            data = base64.b64decode(str(source.get("data")), validate=True)
+    media = source.get("media_type")
+    image = ""
+    if block.get("type") == "image" and data and media in IMAGE_TYPES.values():
+        image = f'<img src="data:{media};base64,{base64.b64encode(data).decode("ascii")}" alt="{label}">'
+    return f'<figure class="attachment">{image}<figcaption>{label}</figcaption></figure>'
+
+
+def _block(block: Block, names: dict[str, str], files: Files) -> str:
     """Any block but text (see ``describe.classify``)."""
     render = {
+        "attachment": lambda: _attachment(block, files),
         "thinking": lambda: _thinking(block),
         "redacted_thinking": lambda: _redacted(block),
         "call": lambda: _tool_call(block, call_label(block)),
@@ -237,7 +262,9 @@ def _sources(sources: Sources, anchor: str) -> str:
     return f'<p class="note">Sources</p>\n<ol class="sources">{"".join(items)}</ol>'
 
 
-def _message(index: int, message: Message, conversation: Conversation, names: dict[str, str]) -> str:
+def _message(
+    index: int, message: Message, conversation: Conversation, names: dict[str, str], files: Files
+) -> str:
     anchor = f"m{index}"
     title = heading(message, conversation)
     css = {"You": "user", "Tool results": "tools"}.get(
@@ -249,7 +276,7 @@ def _message(index: int, message: Message, conversation: Conversation, names: di
         if kind == "text":
             rendered = _text_run(item, sources, anchor, markdown=message.role == "assistant")
         else:
-            rendered = _block(item, names)
+            rendered = _block(item, names, files)
         if rendered:
             parts.append(rendered)
     if len(parts) == 1 and status_note(message) is None:
@@ -275,8 +302,9 @@ def _message(index: int, message: Message, conversation: Conversation, names: di
     return f'<section class="message {css}" id="{anchor}">\n{body}\n</section>'
 
 
-def to_html(conversation: Conversation, messages: list[Message]) -> str:
-    """The conversation as a self-contained HTML page, every piece of its text escaped."""
+def to_html(conversation: Conversation, messages: list[Message], files: Files | None = None) -> str:
+    """The conversation as a self-contained HTML page, every piece of its text escaped; attached images
+    (``files``, by hash) inline."""
     names = tool_names(messages)
     title = one_line(conversation.title) or "(untitled)"
     meta = " · ".join(
@@ -295,7 +323,7 @@ def to_html(conversation: Conversation, messages: list[Message]) -> str:
         f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
         for label, value in Totals.of(messages).rows()
     )
-    body = "\n".join(_message(i, m, conversation, names) for i, m in enumerate(messages))
+    body = "\n".join(_message(i, m, conversation, names, files or {}) for i, m in enumerate(messages))
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>

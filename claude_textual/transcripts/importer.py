@@ -8,6 +8,7 @@ the imported conversation gives the same text.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from claude_textual.core.attachments import IMAGE_TYPES, PDF, PDF_MAX_BYTES, TEXT, missing, stored_sources
 from claude_textual.core.describe import title_from
 from claude_textual.core.model import Block, Conversation, Message, Status, Usage, utcnow
 from claude_textual.store.history import History
@@ -169,9 +171,11 @@ def import_path(history: History, path: str | Path, max_bytes: int = DEFAULT_MAX
     for index, item in enumerate(items):
         name = f"{path.name} {_label(item, index if indexed else None)}".strip()
         kind = _kind(item)
+        files: list[tuple[bytes, str]] = []
         try:
             if kind == "export":
                 conversation, messages = from_export(item)
+                files = export_files(item, messages)
             elif kind == "claude.ai":
                 conversation, messages = from_claude_ai(item)
             else:
@@ -189,6 +193,8 @@ def import_path(history: History, path: str | Path, max_bytes: int = DEFAULT_MAX
             report.empty.append(conversation.id)
             continue
         try:
+            if files and history.get_conversation(conversation.id) is None:
+                history.put_files(files)  # first: a block's search text reads its file
             stored = history.import_conversation(conversation, messages)
         except Exception as exc:  # noqa: BLE001 - reported, and the transaction was rolled back
             report.failed.append((name, f"could not be stored: {type(exc).__name__}: {_first_line(exc)}"))
@@ -350,6 +356,40 @@ def from_export(data: dict[str, Any]) -> tuple[Conversation, list[Message]]:
     messages = [_export_message(m, n, created) for n, m in enumerate(raw_messages)]
     conversation.message_count = len(messages)
     return conversation, messages
+
+
+FILE_TYPES = (*IMAGE_TYPES.values(), PDF, TEXT)
+"""The media types an imported file may have (what the app itself attaches)."""
+
+
+def export_files(data: dict[str, Any], messages: list[Message]) -> list[tuple[bytes, str]]:
+    """The attached files an export carries (``files``: hash -> media type and base64), each checked
+    against its hash and kind; an attachment whose file is not among them, or not valid, becomes a text
+    block saying it is missing (an import never points at a file the history holds for another)."""
+    raw = data.get("files") or {}
+    if not isinstance(raw, dict):
+        raise Invalid("'files' should be an object")
+    wanted = {s.get("sha256") for s in stored_sources(messages)}
+    files: dict[str, tuple[bytes, str]] = {}
+    for sha, entry in raw.items():
+        if sha not in wanted or not isinstance(entry, dict) or entry.get("media_type") not in FILE_TYPES:
+            continue
+        try:
+            content = base64.b64decode(str(entry.get("data")), validate=True)
+        except ValueError:
+            continue
+        if len(content) <= PDF_MAX_BYTES and hashlib.sha256(content).hexdigest() == sha:
+            files[sha] = (content, entry["media_type"])
+    for message in messages:
+        message.content = [
+            missing(b["source"])
+            if isinstance(b.get("source"), dict)
+            and b["source"].get("type") == "stored"
+            and files.get(b["source"].get("sha256"), (b"", None))[1] != b["source"].get("media_type")
+            else b
+            for b in message.content
+        ]
+    return list(files.values())
 
 
 # claude.ai data export --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from claude_textual.core.describe import call_label, classify, usage_parts
+from claude_textual.core.describe import attachment_label, call_label, classify, usage_parts
 from claude_textual.core.model import Block, Conversation, Message
 from claude_textual.core.sanitize import inert
 from claude_textual.transcripts._render import (
@@ -182,6 +182,7 @@ def _block(block: Block, names: dict[str, str]) -> str:
         "tool_result": lambda: _tool_result(block, names),
         "web_search_result": lambda: _search_result(block),
         "server_result": lambda: _server_result(block, names),
+        "attachment": lambda: f"**Attached:** {escape_inline(attachment_label(block))}",
     }
     return render.get(classify(block), lambda: _other(block))()
 

@@ -15,13 +15,17 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from claude_textual.config import Settings
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.screens.chat import ChatScreen
+from claude_textual.ui.widgets.composer import Composer
 from claude_textual.ui.widgets.prompt import PromptBox
+from claude_textual.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
+    from claude_textual.core.attachments import Attachment
     from claude_textual.core.loopback import LoopbackServer
     from claude_textual.core.tools import ToolManager
     from claude_textual.session.chat import ChatSession
@@ -45,6 +49,7 @@ class ClaudeApp(App):
         demo: bool = False,
         model: str | None = None,
         initial_prompt: str | None = None,
+        initial_attachments: tuple[Attachment, ...] = (),
         resume: str | None = None,
     ) -> None:
         super().__init__()
@@ -59,6 +64,7 @@ class ClaudeApp(App):
             model = DEMO_MODEL
         self.model = model or settings.model
         self.initial_prompt = initial_prompt
+        self.initial_attachments = initial_attachments
         self.resume = resume
         self._client: Any = None
         self._client_lock = threading.Lock()
@@ -169,10 +175,13 @@ class ClaudeApp(App):
         )
         yield SystemCommand("Search", "Search every message (Ctrl+F)", self.action_search)
         yield SystemCommand(
+            "Attach a file", "An image, a PDF or a text file, from a file picker (Ctrl+L)", self.action_attach
+        )
+        yield SystemCommand(
             "Settings", "This conversation's model, thinking, tools… (Ctrl+O)", self.action_options
         )
         yield SystemCommand(
-            "Toggle the conversation list", "Show or hide the list (F2)", chat.action_toggle_list
+            "Toggle the conversation list", "Show or hide the list (F2)", self.action_toggle_list
         )
         if chat.session.conversation_id is not None:  # what needs an open conversation
             yield SystemCommand(
@@ -181,6 +190,24 @@ class ClaudeApp(App):
             yield SystemCommand(
                 "Retry", "Answer the last prompt again, as a new branch (Ctrl+R)", chat.action_retry
             )
+
+    def first_prompt(self) -> None:
+        """What the command line gave: files attached (``--attach``), a prompt sent (``--prompt``)."""
+        files = list(self.initial_attachments)
+        if files:
+            self.chat.query_one(Composer).post_message(Composer.Attached(files, []))
+        if self.initial_prompt:
+            self.chat.send(self.initial_prompt, tuple(files))
+
+    def action_toggle_list(self) -> None:
+        self.chat.query_one(Sidebar).toggle_class("-hidden")
+
+    def action_filter(self) -> None:
+        self.chat.query_one(Sidebar).remove_class("-hidden")
+        self.chat.query_one("#filter", Input).focus()
+
+    def action_attach(self) -> None:
+        self.chat.query_one(Composer).action_pick()
 
     @on(PromptBox.Command)
     def run_command(self, message: PromptBox.Command) -> None:

@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from claude_textual.core.model import Block, Status
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
+from claude_textual.ui.widgets.composer import Composer
 from claude_textual.ui.widgets.markdown_lines import warm_up_rendering
 from claude_textual.ui.widgets.message_pane import MessagePane
 from claude_textual.ui.widgets.prompt import PromptBox
@@ -29,6 +30,7 @@ from claude_textual.ui.widgets.sidebar import Sidebar
 from claude_textual.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from claude_textual.core.attachments import Attachment
     from claude_textual.core.tools import Decision
     from claude_textual.session.chat import ChatSession, Plan, Ready, Refused, Window
     from claude_textual.ui.app import ClaudeApp
@@ -45,8 +47,8 @@ class ChatScreen(Screen):
         Binding("ctrl+f", "app.search", "Search"),
         Binding("ctrl+e", "app.export", "Export", priority=True),  # the TextArea uses ctrl+e (End)
         Binding("ctrl+o", "app.options", "Settings"),
-        Binding("f2", "toggle_list", "List"),
-        Binding("slash", "filter", "Filter", show=False),
+        Binding("f2", "app.toggle_list", "List"),
+        Binding("slash", "app.filter", "Filter", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
@@ -62,7 +64,7 @@ class ChatScreen(Screen):
             yield Sidebar()
             with Vertical(id="chat"):
                 yield MessagePane(id="messages")
-                yield PromptBox()
+                yield Composer()
         yield StatusBar()
         yield Footer()
 
@@ -106,8 +108,7 @@ class ChatScreen(Screen):
             await self.apply(await self.session.resume(self.app.resume))
         if self.session.conversation_id is None:
             await self.show(None)
-        if self.app.initial_prompt:
-            self.send(self.app.initial_prompt)
+        self.app.first_prompt()
         await asyncio.to_thread(warm_up_rendering)  # off the UI thread: the first conversation opens faster
 
     async def show(self, window: Window | None) -> None:
@@ -172,10 +173,10 @@ class ChatScreen(Screen):
 
     # ---- sending and the running turn --------------------------------------------------------------
     def on_prompt_box_submitted(self, event: PromptBox.Submitted) -> None:
-        self.send(event.text)
+        self.send(event.text, event.attachments)
 
     @work(exit_on_error=False, group="send")
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, files: tuple[Attachment, ...] = ()) -> None:
         """Plan sending ``text`` (counting it first when it may not fit), then run the turn. The box
         keeps the prompt until it is saved (``PromptSaved``), so a refusal or a failure loses nothing."""
         from claude_textual.session.chat import NeedsCount
@@ -185,12 +186,16 @@ class ChatScreen(Screen):
             self.refused(refused)
             return
         status.state = "saving the prompt…"  # a database locked by another program makes this wait
-        plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later))
+        plan = await self.session.plan_send(
+            text, editing=box.editing, reopen=bool(pane.later), attachments=files
+        )
         if isinstance(plan, NeedsCount):
             status.state = "counting the prompt's tokens…"
-            fit = await self.session.count(text)
+            fit = await self.session.count(text, files)
             status.state = "saving the prompt…"
-            plan = await self.session.plan_send(text, editing=box.editing, reopen=bool(pane.later), fit=fit)
+            plan = await self.session.plan_send(
+                text, editing=box.editing, reopen=bool(pane.later), fit=fit, attachments=files
+            )
         await self.start(plan)
 
     async def start(self, plan: Plan) -> None:
@@ -291,10 +296,3 @@ class ChatScreen(Screen):
         settings = self.session.effective()
         self.query_one(StatusBar).show_settings(settings, self.session.used, self.session.context_window())
         self.query_one(MessagePane).set_class(not settings.show_thinking, "-hide-thinking")
-
-    def action_toggle_list(self) -> None:
-        self.query_one(Sidebar).toggle_class("-hidden")
-
-    def action_filter(self) -> None:
-        self.query_one(Sidebar).remove_class("-hidden")
-        self.query_one("#filter", Input).focus()

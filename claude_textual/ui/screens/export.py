@@ -60,7 +60,9 @@ def render(history: History, conversation_id: str, fmt: str) -> str:
     conversation = history.get_conversation(conversation_id)
     if conversation is None:
         raise LookupError("This conversation no longer exists.")
-    return export.render(fmt, conversation, history.load_messages(conversation_id))
+    messages = history.load_messages(conversation_id)
+    files = export.attached_files(history, messages) if fmt != "md" else {}
+    return export.render(fmt, conversation, messages, files)
 
 
 def human_size(size: int) -> str:

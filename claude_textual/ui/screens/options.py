@@ -30,6 +30,7 @@ SWITCHES = {
     "web_search": "Web search (server tool)",
     "web_fetch": "Web fetch (server tool)",
     "code_execution": "Code execution (server tool)",
+    "citations": "Citations into attached documents",
 }
 
 

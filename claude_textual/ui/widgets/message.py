@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from claude_textual.core.describe import text_of, usage_parts
+from claude_textual.core.describe import attachment_label, text_of, usage_parts
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.widgets.blocks import ToolView, block_view
@@ -52,6 +52,8 @@ class UserMessage(Static):
         for block in message.content:
             if block.get("type") == "text":
                 texts.append(text_of(block))
+            elif block.get("type") in ("image", "document"):
+                texts.append(attachment_label(block))
             elif block.get("type") == "tool_result":
                 err = " (error)" if block.get("is_error") else ""
                 content = block.get("content")

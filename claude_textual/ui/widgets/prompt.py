@@ -9,11 +9,15 @@ puts back what was typed before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
+from claude_textual.core.attachments import Attachment, pasted_paths
 from claude_textual.core.model import Message as ChatMessage
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
@@ -33,6 +37,19 @@ class PromptBox(TextArea):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+            self.attachments: tuple[Attachment, ...] = ()
+            """Filled in by the composer on the way up (``ui/widgets/composer.py``)."""
+
+    class LetGo(Message):
+        """The prompt was saved: what went with it (the attachments) can go."""
+
+    class PathsPasted(Message):
+        """A paste that names existing files (``text`` as pasted): the composer offers to attach them."""
+
+        def __init__(self, text: str, paths: list[Path]) -> None:
+            super().__init__()
+            self.text = text
+            self.paths = paths
 
     class Command(Message):
         """A slash command was typed (``ui/slash.py``): the app runs it; nothing goes to the model."""
@@ -48,9 +65,23 @@ class PromptBox(TextArea):
         self.editing: ChatMessage | None = None
         """The prompt being edited, if any."""
         self._draft = ""
+        self.completion_key: Callable[[str], bool] = lambda key: False
+        """Asked first of every key: True when the completions took it (the composer sets it)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.completion_key(event.key):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
         text = event.text
+        if not self.read_only and (paths := pasted_paths(text, Path.cwd())):
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.PathsPasted(text, paths))
+            return
         if len(text) <= BIG_PASTE or self.read_only:
             return  # TextArea's own handler inserts it
         event.prevent_default()
@@ -88,6 +119,7 @@ class PromptBox(TextArea):
         """The prompt sent is in the history now: let go of it (and of the edit, if it was one).
         What was typed meanwhile after it stays."""
         sent = message.message.text()
+        self.post_message(self.LetGo())
         if self.editing is not None:
             self.end_edit()
             return
