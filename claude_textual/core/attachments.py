@@ -427,7 +427,9 @@ def check_request(earlier: list[dict[str, Any]], attachments: Iterable[Attachmen
         )
 
 
-def prompt_message(text: str, attachments: Iterable[Attachment] = ()) -> Message:
-    """A user prompt: its attachments' blocks first (as the API advises), then the text."""
-    blocks = [a.block() for a in attachments]
+def prompt_message(text: str, attachments: Iterable[Attachment] = (), kept: Iterable[Block] = ()) -> Message:
+    """A user prompt: its attachments' blocks first (as the API advises), then the text; ``kept`` are
+    the blocks of a prompt being edited, whose attachments stay with the edit."""
+    blocks = [b for b in kept if _sourced(b) and b["source"].get("type") == "stored"]
+    blocks += [a.block() for a in attachments]
     return Message(role="user", content=[*blocks, {"type": "text", "text": text}])

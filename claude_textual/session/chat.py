@@ -388,7 +388,8 @@ class ChatSession:
         if window is not None:  # a new conversation (or the same one's window): it is the open one
             self.conversation_id = window.conversation.id
         notes = " ".join(n for n in (fit.note if fit else "", self.fit_notes()) if n)
-        return Ready(self._turn(), prompt_message(text, attachments), window, notes)
+        prompt = prompt_message(text, attachments, kept=editing.content if editing else ())
+        return Ready(self._turn(), prompt, window, notes)
 
     def _unfit(self, attachments: tuple[Attachment, ...]) -> Refused | None:
         """The model's capabilities (when known) say it cannot take these attachments."""

@@ -207,3 +207,27 @@ def test_every_bad_file_is_named_with_its_reason(tmp_path):
         with pytest.raises(attachments.AttachError) as caught:
             attachments.read(name, tmp_path)
         assert reason in str(caught.value) and str(attachments.resolve(name, tmp_path)) in str(caught.value)
+
+
+async def test_an_edited_prompt_keeps_its_attachments(session, api, db_path, tmp_path):
+    await session.open_store(db_path)
+    await send(session, api, "what is this?", attachments.read(png(tmp_path / "a.png")))
+    window = await session.open(session.conversation_id)
+    api.then(fixture_reply("docs_basic_text.sse"))
+    plan = await session.plan_send("what colour is this?", editing=window.messages[0])
+    assert isinstance(plan, Ready)
+    async for _ in session.run(plan):
+        pass
+    edited = messages_sent(api)[-1]
+    assert [b["type"] for b in edited[0]["content"]] == ["image", "text"]
+    assert edited[0]["content"][0] == messages_sent(api)[0][0]["content"][0]
+
+
+async def test_citations_on_request_ask_for_them_on_documents_only(session, api, db_path, tmp_path):
+    await session.open_store(db_path)
+    await session.save_options({"citations": True})
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The sky is green on Tuesdays.")
+    await send(session, api, "cite it", attachments.read(notes), attachments.read(png(tmp_path / "a.png")))
+    text_doc, image = media(messages_sent(api)[0][0]["content"])
+    assert text_doc["citations"] == {"enabled": True} and "citations" not in image

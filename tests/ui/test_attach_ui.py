@@ -10,7 +10,7 @@ import pytest
 from textual import events
 from textual.widgets import Input
 
-from claude_textual.ui.widgets.composer import Chip, Completions
+from claude_textual.ui.widgets.composer import Chip, Completions, candidates
 from claude_textual.ui.widgets.prompt import PromptBox
 from tests.core._streams import text_reply
 from tests.files import pdf, png
@@ -126,3 +126,15 @@ async def test_a_file_that_cannot_be_attached_is_named_and_the_path_kept(make_ap
         app.post_message(events.Paste(str(files / "pipe")))  # a FIFO is no file: pasted as text
         await wait_for(pilot, lambda: box.text.endswith("pipe"), what="pasted text")
         assert toasts(app, "error") == []
+
+
+def test_at_completion_lists_folders_first_and_expands_home(tmp_path, monkeypatch):
+    (tmp_path / "home" / "Documents").mkdir(parents=True)
+    (tmp_path / "home" / "Downloads.txt").write_text("x")
+    (tmp_path / "home" / ".secret").write_text("x")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert candidates("~/Do", tmp_path) == [("~/Documents/", True), ("~/Downloads.txt", False)]
+    assert candidates("~/", tmp_path) == [("~/Documents/", True), ("~/Downloads.txt", False)]
+    assert candidates("~/.s", tmp_path) == [("~/.secret", False)]  # hidden ones when asked for
+    assert candidates("home/Dow", tmp_path) == [("home/Downloads.txt", False)]
+    assert candidates("nowhere/x", tmp_path) == []

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-from claude_textual.core.attachments import Attachment, pasted_paths
+from claude_textual.core.attachments import Attachment, pasted_paths, stored_sources
 from claude_textual.core.model import Message as ChatMessage
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
@@ -137,7 +137,8 @@ class PromptBox(TextArea):
         self.editing = message
         self.text = inert(message.text())  # stored text is untrusted: no control reaches the terminal
         self.move_cursor(self.document.end)
-        self.border_title = EDITING
+        kept = len(stored_sources([message]))
+        self.border_title = EDITING + (f" · its {kept} attachment{'s' * (kept != 1)} stay" if kept else "")
         self.add_class("-editing")
         self.focus()
 
