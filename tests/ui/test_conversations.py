@@ -138,7 +138,8 @@ async def test_initial_prompt_then_resume_last(api, make_app, db_path):
         listing = app.screen.query_one(ConversationList)
         await wait_for(pilot, lambda: listing.option_count == 1, what="the list")
         assert app.screen.session.conversation_id == first_id
-        assert transcript(app) == ["hi", TEXT_A]
+        # a busy machine draws the stored reply's text a frame after its message is mounted
+        await wait_for(pilot, lambda: transcript(app) == ["hi", TEXT_A], what="the transcript")
         assert assistants(app)[0].message.status is Status.COMPLETE
         status = app.screen.query_one(StatusBar)
         assert (status.totals.input_tokens, status.totals.output_tokens) == (25, 15)
