@@ -138,3 +138,34 @@ def test_at_completion_lists_folders_first_and_expands_home(tmp_path, monkeypatc
     assert candidates("~/.s", tmp_path) == [("~/.secret", False)]  # hidden ones when asked for
     assert candidates("home/Dow", tmp_path) == [("home/Downloads.txt", False)]
     assert candidates("nowhere/x", tmp_path) == []
+
+
+async def test_the_picker_draws_a_hostile_file_name_inert(make_app, api, files):
+    from textual_fspicker.parts import DirectoryNavigation
+
+    (files / "evil\x1b[2J\x1b]52;c;aGk=\x07.txt").write_text("x")
+    app = make_app()
+    async with run(app) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+l")
+        listing = await wait_for(pilot, lambda: app.screen.query(DirectoryNavigation), what="the picker")
+        entries = listing.first()
+        await wait_for(pilot, lambda: entries.option_count >= 4, what="the entries")
+        shown = "".join(
+            "".join(
+                seg.text
+                for seg in app.console.render(
+                    entries.get_option_at_index(i).prompt, app.console.options.update_width(300)
+                )
+            )
+            for i in range(entries.option_count)
+        )
+        assert "evil␛[2J␛]52;c;aGk=" in shown and "\x1b" not in shown, repr(shown)
+        index = next(
+            i for i in range(entries.option_count) if "evil" in entries.get_option_at_index(i).location.name
+        )
+        entries.highlighted = index
+        entries.action_select()
+        field = app.screen.query_one(Input)
+        await wait_for(pilot, lambda: field.value.startswith("evil"), what="the name in the field")
+        assert "\x1b" not in field.value

@@ -164,14 +164,14 @@ class Composer(Vertical):
 
     def action_pick(self) -> None:
         """The file picker (textual-fspicker), from where the app was started."""
-        from textual_fspicker import FileOpen
+        from claude_textual.ui.screens.picker import Picker
 
         def picked(path: Path | None) -> None:
             if path is not None:
                 self.attach([str(path)])
             self.query_one(PromptBox).focus()
 
-        self.app.push_screen(FileOpen(self.cwd, title="Attach a file"), picked)
+        self.app.push_screen(Picker(self.cwd, title="Attach a file"), picked)
 
     @on(PromptBox.PathsPasted)
     def offer(self, message: PromptBox.PathsPasted) -> None:
