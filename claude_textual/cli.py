@@ -117,6 +117,20 @@ def _parser() -> argparse.ArgumentParser:
     deleting.add_argument("ids", nargs="*", metavar="ID", help="conversation ids or unique prefixes")
     deleting.add_argument("--trash", action="store_true", help="every conversation in the trash")
     deleting.add_argument("--compact", action="store_true", help="then give the freed space back to the disk")
+    serving = sub.add_parser(
+        "serve",
+        help="the app in a browser tab (textual-serve: pip install 'claude-textual[web]')",
+        parents=[_paths(True)],
+    )
+    serving.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serving.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serving.add_argument(
+        "--public",
+        action="store_true",
+        help="allow an address other than this machine's own: textual-serve has no login",
+    )
+    serving.add_argument("--demo", action="store_true", help="the offline demo backend")
+    serving.add_argument("--model", help="model for new replies (default from config)")
     importing = sub.add_parser(
         "import", help="import our JSON exports or a claude.ai data export", parents=[_paths(True)]
     )
@@ -344,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
         from claude_textual.core.sanitize import inert
         from claude_textual.store.engine import StoreError
 
+        if args.command == "serve":
+            from claude_textual.ui.serve import serve
+
+            return serve(args, db)
         commands = {"export": _export, "list": _list, "search": _search, "import": _import, "usage": _usage}
         command = {**commands, "delete": _delete}[args.command]
         try:
