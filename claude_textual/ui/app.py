@@ -31,8 +31,19 @@ if TYPE_CHECKING:
     from claude_textual.session.chat import ChatSession
 
 
+ANSI_THEME = "ansi-dark"
+"""The theme of a 16-colour terminal: the terminal's own colours, every state told apart by them."""
+
+
 class ClaudeApp(App):
     TITLE = "claude-textual"
+    # Without colour (NO_COLOR) a state shown by a background alone would vanish: these show by style.
+    CSS = """
+    App:nocolor OptionList > .option-list--option-highlighted { text-style: reverse bold; }
+    App:nocolor MessagePane .-selected { text-style: reverse; }
+    App:nocolor *:focus { text-style: bold; }
+    App:nocolor Toast.-error { text-style: reverse bold; }
+    """
     BINDINGS = [
         Binding("ctrl+t", "usage", "Usage"),
         Binding("f1", "help", "Help"),
@@ -52,7 +63,11 @@ class ClaudeApp(App):
         initial_attachments: tuple[Attachment, ...] = (),
         resume: str | None = None,
     ) -> None:
-        super().__init__()
+        import os
+
+        # NO_COLOR: Textual strips colour by a filter chosen now; with native ANSI colours it keeps the
+        # terminal's defaults (a monochrome filter would grey out the 16-colour theme, black on black)
+        super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
         self.settings = settings
         self.db_path = db_path
         self.api_key = api_key
@@ -89,19 +104,38 @@ class ClaudeApp(App):
         return self.db_path.parent / "state.json"
 
     def use_theme(self) -> None:
-        """The theme config.toml names, else the one last chosen in the palette; a choice is remembered."""
+        """The theme config.toml names; else a 16-colour one on a 16-colour terminal (or with NO_COLOR);
+        else the one last chosen in the palette. A choice is remembered; code blocks follow the theme."""
         import json
 
         try:
             remembered = json.loads(self.state_path.read_text(encoding="utf-8")).get("theme", "")
         except (OSError, ValueError, AttributeError):
             remembered = ""
-        wanted = self.settings.theme or remembered
+        few_colours = not self.is_headless and (
+            self.no_color or self.console.color_system in ("standard", "windows")
+        )
+        wanted = self.settings.theme or (ANSI_THEME if few_colours else remembered)
         if wanted in self.available_themes:
             self.theme = wanted
         elif self.settings.theme:
             self.notify(f"config.toml: no theme {inert(wanted)!r}; using {self.theme}", severity="warning")
+        self.follow_theme(self.current_theme)
         self.theme_changed_signal.subscribe(self, self.remember_theme)
+        self.theme_changed_signal.subscribe(self, self.follow_theme)
+
+    def follow_theme(self, theme: Any) -> None:
+        """Code blocks in the theme's light or dark, in the terminal's own 16 colours for an ANSI theme."""
+        from claude_textual.ui.widgets.blocks import StoredText
+        from claude_textual.ui.widgets.fence import set_code_theme
+        from claude_textual.ui.widgets.markdown_lines import MarkdownLines
+
+        if set_code_theme(dark=theme.dark, ansi=theme.ansi) and self.screen_stack:
+            for screen in self.screen_stack:
+                for text in screen.query(StoredText):
+                    text.restyle()
+                for lines in screen.query(MarkdownLines):
+                    lines.refresh(layout=True)
 
     def remember_theme(self, theme: Any) -> None:
         import json

@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from claude_textual.ui.widgets.composer import Chip, Completions, candidates
 from claude_textual.ui.widgets.prompt import PromptBox
-from tests.core._streams import text_reply
+from tests.core._streams import stream_reply, text_reply
 from tests.files import pdf, png
 from tests.ui.uihelpers import NotificationLog, assistants, idle, plain, ready, run, toasts, users, wait_for
 
@@ -39,7 +39,7 @@ def sent_media(api) -> list[tuple[str, str]]:
 
 
 async def test_at_completion_walks_into_a_folder_and_tab_attaches_the_file(make_app, api, files):
-    api.then(text_reply("Seen."))
+    api.then(stream_reply(text_reply(["Seen."])))
     app = make_app()
     async with run(app) as pilot:
         await ready(pilot)
@@ -81,7 +81,7 @@ async def test_the_picker_attaches_the_file_chosen(make_app, api, files):
 
 
 async def test_a_pasted_path_is_offered_and_a_chip_can_be_removed(make_app, api, files):
-    api.then(text_reply("Seen."))
+    api.then(stream_reply(text_reply(["Seen."])))
     app = make_app()
     async with run(app) as pilot:
         await ready(pilot)

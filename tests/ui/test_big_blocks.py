@@ -88,11 +88,11 @@ async def test_a_big_paste_stands_in_the_box_as_one_line_and_is_sent_whole(api, 
     from claude_textual.store.history import History
     from claude_textual.ui.widgets.message import UserMessage
     from claude_textual.ui.widgets.prompt import PromptBox
-    from tests.core._streams import text_reply
+    from tests.core._streams import stream_reply, text_reply
     from tests.ui.uihelpers import assistants, idle, plain, ready, run, wait_for
 
     pasted = "\n".join(f"log line {n}: something happened" for n in range(3000))
-    api.then(text_reply("Seen it."))
+    api.then(stream_reply(text_reply(["Seen it."])))
     app = make_app()
     async with run(app) as pilot:
         await ready(pilot)

@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
 from claude_textual.ui.widgets.blocks import TextView
+from claude_textual.ui.widgets.fence import code_theme
 from claude_textual.ui.widgets.markdown_lines import rich_markdown
 
 DOC = """Intro paragraph with *emphasis*, **strong** and `code`, long enough to wrap across the width of \
@@ -138,5 +139,7 @@ def test_the_shared_parser_renders_like_rich():
 
     console = Console(width=60, color_system="truecolor", record=True)
     ours = console.render_lines(rich_markdown(DOC), console.options)
-    theirs = console.render_lines(RichMarkdown(DOC, code_theme="monokai", hyperlinks=False), console.options)
+    theirs = console.render_lines(
+        RichMarkdown(DOC, code_theme=code_theme(), hyperlinks=False), console.options
+    )
     assert ours == theirs

@@ -84,10 +84,10 @@ FENCE_STEP = 1_000_000
 LONG_TEXT = 64_000
 """A stored text block longer than this is drawn in steps (:class:`LongText`), not in one go."""
 
-GROWING_HZ = 6
+GROWING_HZ = 4
 """Repaints a second of a streaming text while each one makes it taller."""
 
-RESERVE_LINES = 8
+RESERVE_LINES = 12
 """While a text streams, its height grows this many lines at a time (see :class:`MarkdownLines`)."""
 
 
@@ -95,14 +95,22 @@ class StoredText(Static):
     """A finished text block from history: one widget drawing Rich Markdown, cheap to mount and lay out."""
 
     def __init__(self, block: Block) -> None:
+        self.block = block
+        super().__init__(self._drawn(), classes="text-block stored")
+        self.source = text_of(block)
+
+    def _drawn(self) -> object:
         from rich.console import Group
 
-        parts: list = [rich_markdown(inert(text_of(block)))]
-        sources = citation_text(block)
+        parts: list = [rich_markdown(inert(text_of(self.block)))]
+        sources = citation_text(self.block)
         if sources:
             parts.append(sources)
-        super().__init__(Group(*parts), classes="text-block stored")
-        self.source = text_of(block)
+        return Group(*parts)
+
+    def restyle(self) -> None:
+        """Draw again, in the code theme the app's theme asks for now."""
+        self.update(self._drawn())
 
 
 class LongText(TextView):

@@ -4,7 +4,7 @@ Rich renders a code block in one go (about half a millisecond a line), so a repl
 100,000-line block would hold the screen for a minute on every repaint. A :class:`Fence` keeps the
 lines and draws one when it is asked for, cropped to the width rather than wrapped, so its height is
 its line count and a repaint costs what the visible lines cost. It looks like Rich's code block
-(monokai, one blank line and one column of padding around the code) otherwise.
+(the code theme of the app's theme, one blank line and one column of padding around the code) otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +17,23 @@ from textual.strip import Strip
 BIG_FENCE_LINES = 200
 """A fenced block with more lines than this is drawn as a :class:`Fence`."""
 
-THEME = "monokai"
+CODE_THEMES = {"dark": "monokai", "light": "friendly", "ansi-dark": "ansi_dark", "ansi-light": "ansi_light"}
+"""Pygments styles for code (Rich's ``ansi_*`` use the terminal's own 16 colours)."""
+_code_theme = CODE_THEMES["dark"]
+
+
+def code_theme() -> str:
+    """The syntax theme code blocks are drawn with now."""
+    return _code_theme
+
+
+def set_code_theme(*, dark: bool, ansi: bool) -> bool:
+    """Draw code to suit the app's theme: light or dark, and with the terminal's 16 colours when the
+    theme uses them; True when it changed (what was drawn must be drawn again)."""
+    global _code_theme
+    name = CODE_THEMES[("ansi-" if ansi else "") + ("dark" if dark else "light")]
+    changed, _code_theme = name != _code_theme, name
+    return changed
 
 
 class Fence:
@@ -32,12 +48,16 @@ class Fence:
         self._syntax: Any = None
         self._cache: dict[int, Strip] = {}
         self._width = 0
+        self._theme = ""
 
     @property
     def height(self) -> int:
         return int(self.separated) + 2 + len(self.lines) + (1 if self.partial else 0)
 
     def _highlighter(self) -> Any:
+        if self._theme != code_theme():
+            self._syntax, self._theme = None, code_theme()
+            self._cache.clear()
         if self._syntax is None:
             from pygments.lexers import get_lexer_by_name
             from pygments.util import ClassNotFound
@@ -47,7 +67,7 @@ class Fence:
                 lexer = get_lexer_by_name(self.language)
             except ClassNotFound:
                 lexer = get_lexer_by_name("text")
-            self._syntax = Syntax("", lexer, theme=THEME)
+            self._syntax = Syntax("", lexer, theme=self._theme)
         return self._syntax
 
     def line(self, y: int, width: int, console: Any) -> Strip:

@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from claude_textual.core.codeblocks import closes, fence_opening
-from claude_textual.ui.widgets.fence import BIG_FENCE_LINES, Fence
+from claude_textual.ui.widgets.fence import BIG_FENCE_LINES, Fence, code_theme
 from claude_textual.ui.widgets.streaming import Growing
 
 
@@ -57,7 +57,7 @@ class MarkdownLines(Growing, Widget):
         self._chunks: list[tuple[int, int, str]] = []  # (start, end, lead) in the source: see _lead
         self._tail_lead = ""
         self._tail: Any = None  # the tail's Markdown, after its lead
-        self._key: tuple[int, Any] | None = None  # (width, style) the lines below were rendered for
+        self._key: tuple[int, Any, str] | None = None  # (width, style, code theme) of the lines below
         self._lines: list[Strip] = []  # the finished chunks' lines
         self._rendered = 0  # how many chunks are in _lines
         self._tail_lines: Any = None  # the tail's lines: Strips, or (Fence, line) pairs drawn when shown
@@ -69,6 +69,10 @@ class MarkdownLines(Growing, Widget):
     def append(self, text: str) -> None:
         self.source += text
         changed_from = len(self._lines)  # the old tail's first line: nothing above it changes
+        before = self._tail_lines if isinstance(self._tail_lines, list) else None
+        if self._fence is not None:  # an open big fence: its lines up to the last one stay as they were
+            changed_from += max(0, self._fence.height - 2)
+            before = None
         self._scan()
         if self._fence is not None:
             self._fence.partial = self.source[self._scan_pos :]
@@ -86,7 +90,7 @@ class MarkdownLines(Growing, Widget):
             self._tail_lead = _lead(last_kind)
             markdown = rich_markdown(self._tail_lead + tail[cut:])
         self._tail, self._tail_lines = markdown, None
-        self._changed(changed_from)
+        self._changed(changed_from, before)
 
     def _scan(self) -> None:
         """Follow the new complete lines for fenced code blocks at the top level: note where one
@@ -136,15 +140,27 @@ class MarkdownLines(Growing, Widget):
         self.reserve = 1
         self._changed(0)
 
-    def _changed(self, first_line: int) -> None:
+    def _changed(self, first_line: int, before: list[Strip] | None = None) -> None:
+        """Repaint from ``first_line`` on; with ``before`` (the lines there until now), only the lines
+        that differ: an append usually changes the last line or two, not the whole last block."""
         if not self.is_mounted:
             return
         width = self.size.width
-        if width > 0 and self._key is not None and self._key[0] == width and self._height:
+        key = self._key
+        if width > 0 and key is not None and key[0] == width and self._height:
             lines, tail = self._render_lines(width)
             if self._fit(len(lines) + len(tail)) == self._height:  # same height: repaint the changed lines
                 self.grew = False
-                self.refresh(Region(0, first_line, width, self._height - first_line))
+                end = self._height
+                if before is not None and self._key == key:
+                    after = [*lines[first_line:], *tail]
+                    same = next(
+                        (i for i, (old, new) in enumerate(zip(before, after, strict=False)) if old != new),
+                        min(len(before), len(after)),
+                    )
+                    first_line, end = first_line + same, first_line + max(len(before), len(after))
+                if end > first_line:
+                    self.refresh(Region(0, first_line, width, end - first_line))
                 return
         self.grew = True
         # lines above the old tail are unchanged; lines below the old height are drawn when reached
@@ -160,8 +176,15 @@ class MarkdownLines(Growing, Widget):
 
     def _render_lines(self, width: int) -> tuple[list[Strip], list[Strip]]:
         style = self.visual_style.rich_style
-        if self._key != (width, style):
-            self._key, self._lines, self._rendered, self._tail_lines = (width, style), [], 0, None
+        if self._key != (width, style, code_theme()):
+            if self._key is not None and self._key[2] != code_theme() and self._tail is not None:
+                self._tail = rich_markdown(self._tail_lead + self.source[self._frozen :])  # in the new theme
+            self._key, self._lines, self._rendered, self._tail_lines = (
+                (width, style, code_theme()),
+                [],
+                0,
+                None,
+            )
         while self._rendered < len(self._chunks):
             chunk = self._chunks[self._rendered]
             if isinstance(chunk, Fence):
@@ -225,23 +248,23 @@ class _FenceRows:
         return self.fence, row
 
 
-_markdown: tuple[Any, Any] | None = None
+_markdown: dict[str, tuple[Any, Any]] = {}
 
 
 def rich_markdown(text: str) -> Any:
-    """Rich's Markdown for ``text`` (monokai code, links as text), parsed by one shared parser:
-    Rich makes a new parser for each instance, which costs more than parsing a block."""
-    global _markdown
-    if _markdown is None:
+    """Rich's Markdown for ``text`` (code in the app's code theme, links as text), parsed by one shared
+    parser: Rich makes a new parser for each instance, which costs more than parsing a block."""
+    theme = code_theme()
+    if theme not in _markdown:
         from markdown_it import MarkdownIt
         from rich.markdown import Markdown as RichMarkdown
 
         # the parser Rich's Markdown.__init__ makes; tests compare the renders
-        _markdown = (
-            RichMarkdown("", code_theme="monokai", hyperlinks=False),
+        _markdown[theme] = (
+            RichMarkdown("", code_theme=theme, hyperlinks=False),
             MarkdownIt().enable("strikethrough").enable("table"),
         )
-    template, parser = _markdown
+    template, parser = _markdown[theme]
     markdown = copy.copy(template)
     markdown.markup, markdown.parsed = text, parser.parse(text)
     return markdown
@@ -293,5 +316,5 @@ def warm_up_rendering() -> None:
 
     sample = "# t\n\n*a* `b`\n\n- c\n\n```python\ndef f(x):\n    return {'k': x}\n```\n"
     Console(file=io.StringIO(), width=60, color_system="truecolor").print(
-        Markdown(sample, code_theme="monokai")
+        Markdown(sample, code_theme=code_theme())
     )
