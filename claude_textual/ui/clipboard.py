@@ -68,14 +68,20 @@ def _pipe_to(command: list[str], text: str) -> bool:
     return result.returncode == 0
 
 
-async def copy_text(app: Any, text: str, *, env: Mapping[str, str] | None = None) -> str:
+UNCONFIRMED = (
+    "; the terminal may ignore OSC 52 (in tmux: set -g set-clipboard on). Shift+C shows the text to select"
+)
+"""Said when only OSC 52 carried the copy: nothing tells whether the terminal honoured it."""
+
+
+async def copy_text(app: Any, text: str, *, env: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """Copy ``text`` (OSC 52, plus a local tool off SSH, run in a thread: a slow one never holds the
-    screen); a short description of what was done."""
+    screen); a short description of what was done, and whether a local tool confirmed it."""
     app.copy_to_clipboard(text)
-    how = "terminal clipboard, OSC 52"
+    how, confirmed = "terminal clipboard, OSC 52", False
     for name, command in local_tools(env):
         if await asyncio.to_thread(_pipe_to, command, text):
-            how += f" + {name}"
+            how, confirmed = how + f" + {name}", True
             break
     count = len(text)
-    return f"Copied {count:,} character{'s' if count != 1 else ''} ({how})"
+    return f"Copied {count:,} character{'s' if count != 1 else ''} ({how})", confirmed

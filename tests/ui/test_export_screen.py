@@ -246,9 +246,9 @@ async def test_copy_text_uses_a_local_tool_off_ssh(fake_wl_copy):
     app = FakeApp()
     text = "héllo 東京\nline two"
     env = {"WAYLAND_DISPLAY": "wayland-0"}
-    assert (
-        await copy_text(app, text, env=env)
-        == f"Copied {len(text)} characters (terminal clipboard, OSC 52 + wl-copy)"
+    assert await copy_text(app, text, env=env) == (
+        f"Copied {len(text)} characters (terminal clipboard, OSC 52 + wl-copy)",
+        True,
     )
     assert app.copied == [text] and fake_wl_copy.read_text() == text
 
@@ -256,7 +256,7 @@ async def test_copy_text_uses_a_local_tool_off_ssh(fake_wl_copy):
 async def test_copy_text_skips_local_tools_over_ssh(fake_wl_copy):
     app = FakeApp()
     env = {"WAYLAND_DISPLAY": "wayland-0", "SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"}
-    assert await copy_text(app, "x", env=env) == "Copied 1 character (terminal clipboard, OSC 52)"
+    assert await copy_text(app, "x", env=env) == ("Copied 1 character (terminal clipboard, OSC 52)", False)
     assert app.copied == ["x"] and not fake_wl_copy.exists()
 
 
@@ -269,7 +269,8 @@ async def test_copy_text_survives_a_failing_tool(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(bin_dir))
     app = FakeApp()
     assert await copy_text(app, "x" * 1234, env={"DISPLAY": ":0"}) == (
-        "Copied 1,234 characters (terminal clipboard, OSC 52)"
+        "Copied 1,234 characters (terminal clipboard, OSC 52)",
+        False,
     )
     assert clipboard.local_tools({"DISPLAY": ":0"})[0][0] == "xclip"
     assert clipboard.local_tools({}) == []  # no display: the X tools are not tried

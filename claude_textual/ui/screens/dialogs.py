@@ -203,3 +203,35 @@ class ChoiceScreen(Dialog[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TextDialog(Dialog[None]):
+    """Text to select and copy by hand (a read-only box; the terminal's own selection works with
+    --no-mouse); Esc closes. The text is made inert: it may come from the model."""
+
+    DEFAULT_CSS = """
+    TextDialog > .dialog { width: 90%; height: 80%; }
+    TextDialog TextArea { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
+        with Vertical(classes="dialog") as box:
+            box.border_title = Content(inert(self.title_text))
+            yield TextArea(inert(self.text), read_only=True, soft_wrap=True, id="text")
+            yield Static(
+                "Select with the keyboard (Shift+arrows) or the mouse · Esc closes", classes="dialog-hint"
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#text").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

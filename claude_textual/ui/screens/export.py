@@ -325,7 +325,7 @@ class ExportScreen(ModalScreen[str | None]):
             size = human_size(len(message.text.encode("utf-8", errors="replace")))
             self.dismiss(f"Saved the {label} transcript to {message.path} ({size}).")
         else:
-            self.dismiss(f"{await copy_text(self.app, message.text)} — the {label} transcript.")
+            self.dismiss(f"{(await copy_text(self.app, message.text))[0]} — the {label} transcript.")
 
     def show_message(self, text: str, severity: str = "") -> None:
         widget = self.query_one("#export-message", Static)

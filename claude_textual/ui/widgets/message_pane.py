@@ -62,6 +62,7 @@ class MessagePane(Growing, VerticalScroll):
         Binding("k", "select(-1)", "Prev msg", show=False),
         Binding("j", "select(1)", "Next msg", show=False),
         Binding("c", "copy_message", "Copy msg"),
+        Binding("C", "show_text", "Show to select", show=False),
         Binding("y", "copy_code", "Copy code"),
         Binding("e", "edit", "Edit prompt"),
         Binding("left_square_bracket", "branch(-1)", "‹ Branch"),
@@ -309,9 +310,19 @@ class MessagePane(Growing, VerticalScroll):
 
     @work(exit_on_error=False, group="copy")
     async def copy(self, text: str, what: str) -> None:
-        from claude_textual.ui.clipboard import copy_text
+        from claude_textual.ui.clipboard import UNCONFIRMED, copy_text
 
-        self.notify(f"{what.capitalize()}: {await copy_text(self.app, text)}", markup=False)
+        said, confirmed = await copy_text(self.app, text)
+        self.notify(f"{what.capitalize()}: {said}{'' if confirmed else UNCONFIRMED}.", markup=False)
+
+    def action_show_text(self) -> None:
+        """The selected message's text in a dialog, to select by hand (the terminal's own selection with
+        --no-mouse): for when a copy did not reach the clipboard."""
+        from claude_textual.ui.screens.dialogs import TextDialog
+
+        target = self._target()
+        if target is not None:
+            self.app.push_screen(TextDialog("The message, to select", target.message.text()))
 
     @work(exit_on_error=False, group="modal")
     async def pick_code(self, blocks: list[CodeBlock]) -> None:
