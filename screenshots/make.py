@@ -241,6 +241,24 @@ def streaming_server(hold: threading.Event) -> LoopbackServer:
     return LoopbackServer(lambda body: Reply(200, events(), {"content-type": "text/event-stream"}))
 
 
+SCREENS = (
+    ("usage", "usage", ("Cost by day", "genai-prices")),
+    ("options", "settings", ("claude-sonnet-5-5", "Thinking")),
+    ("export", "export", ("Export conversation", "retry-with-exponential-backoff")),
+    ("help", "help", ("Ctrl+S",)),
+)
+"""The app's action, the picture's name, and what it shows once it is drawn."""
+
+
+def shown_text(svg: str) -> str:
+    """The text an SVG screenshot draws, its runs put together (Rich writes one ``<text>`` per run)."""
+    import html
+    import re
+
+    runs = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    return html.unescape("".join(runs)).replace("\xa0", " ")
+
+
 async def wait_for(pilot, predicate, what: str, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -251,8 +269,6 @@ async def wait_for(pilot, predicate, what: str, timeout: float = 30.0) -> None:
 
 
 async def shoot(folder: Path, work: Path) -> list[Path]:
-    from textual.widgets import OptionList
-
     from claude_textual.ui.app import ClaudeApp
     from claude_textual.ui.widgets.blocks import TextView
     from claude_textual.ui.widgets.message import AssistantMessage
@@ -265,10 +281,16 @@ async def shoot(folder: Path, work: Path) -> list[Path]:
         settings = Settings(model=MODEL, max_retries=0, theme="textual-dark")
         app = ClaudeApp(settings, db, api_key="sk-screenshots", base_url=server.url, resume="last")
 
-        async def save(name: str) -> None:
-            await pilot.pause(0.3)
+        async def save(name: str, *shows: str) -> None:
+            """Save the screen once it shows ``shows`` (a screen fills in over a few frames)."""
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while not all(text in shown_text(svg := app.export_screenshot()) for text in shows):
+                if loop.time() > deadline:
+                    raise RuntimeError(f"screenshots: {name} never showed {shows}")
+                await pilot.pause(0.05)
             path = folder / f"{name}.svg"
-            app.save_screenshot(str(path.name), path=str(folder))
+            path.write_text(svg, encoding="utf-8")
             saved.append(path)
 
         async with app.run_test(size=SIZE) as pilot:
@@ -276,7 +298,7 @@ async def shoot(folder: Path, work: Path) -> list[Path]:
             await wait_for(pilot, lambda: len(chat.query(AssistantMessage)) >= 3, "the conversation")
             chat.query_one("#messages").focus()
             await pilot.press("k", "k", "k", "k", "k")  # up to the first prompt: the retried reply below it
-            await save("chat")
+            await save("chat", "‹ 2/2 ›", "Thinking")
             chat.query_one("#prompt").focus()
             prompt = chat.query_one("#prompt")
             prompt.insert("A small TTL cache without dependencies?")
@@ -284,29 +306,16 @@ async def shoot(folder: Path, work: Path) -> list[Path]:
             await wait_for(
                 pilot, lambda: any("return value" in v.source for v in chat.query(TextView)), "the stream"
             )
-            await save("streaming")
+            await save("streaming", "streaming…", "TTLCache")
             hold.set()
             await wait_for(pilot, lambda: not chat.streaming(), "the reply's end")
             await app.run_action("search")
             await pilot.press(*"backoff")
-            await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count > 1, "search hits")
-            await save("search")
-            await pilot.press("escape")
-            await app.run_action("usage")
-            await pilot.pause(0.5)
-            await save("usage")
-            await pilot.press("escape")
-            await app.run_action("options")
-            await pilot.pause(0.5)
-            await save("settings")
-            await pilot.press("escape")
-            await app.run_action("export")
-            await pilot.pause(0.5)
-            await save("export")
-            await pilot.press("escape")
-            await app.run_action("help")
-            await pilot.pause(0.5)
-            await save("help")
+            await save("search", "3 matches")
+            for action, name, shows in SCREENS:
+                await pilot.press("escape")
+                await app.run_action(action)
+                await save(name, *shows)
 
     return saved
 

@@ -12,26 +12,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from claude_textual.config import Settings
 from claude_textual.core import attachments
 from claude_textual.core.capabilities import Capabilities
-from claude_textual.core.client import make_client
 from claude_textual.session.chat import ChatSession, NeedsCount, Ready, Refused
 from claude_textual.store.history import History
 from tests.conftest import ScriptedAPI, fixture_reply
 from tests.files import pdf, png, rotated_jpeg
-
-
-@pytest.fixture
-def session(api: ScriptedAPI, settings: Settings, tmp_path: Path) -> ChatSession:
-    client = make_client(settings, api_key="sk-test", base_url=api.url)
-
-    async def connect():
-        return client
-
-    return ChatSession(
-        settings, connect=connect, tools=lambda: None, cache=tmp_path / "models.json", catalogue_key=api.url
-    )
 
 
 async def send(session: ChatSession, api: ScriptedAPI, text: str, *files: attachments.Attachment) -> Ready:

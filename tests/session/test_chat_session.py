@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from claude_textual.config import Settings
-from claude_textual.core.client import make_client
 from claude_textual.core.context import Fit
 from claude_textual.core.model import Status
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.turn import PromptSaved, ReplyClosed, ReplyOpened, TurnEvent
 from claude_textual.session.chat import ChatSession, NeedsCount, Ready, Refused
-from tests.conftest import ScriptedAPI, fixture_reply
-
-
-@pytest.fixture
-def session(api: ScriptedAPI, settings: Settings, tmp_path: Path) -> ChatSession:
-    client = make_client(settings, api_key="sk-test", base_url=api.url)
-
-    async def connect():
-        return client
-
-    return ChatSession(
-        settings, connect=connect, tools=lambda: None, cache=tmp_path / "models.json", catalogue_key=api.url
-    )
+from tests.conftest import fixture_reply
 
 
 async def run(session: ChatSession, plan: Ready) -> list[TurnEvent]:

@@ -11,7 +11,6 @@ from claude_textual.core.turn import Notice, ReplyClosed
 from tests.conftest import fixture_reply
 from tests.model_rules import refusal
 from tests.session.test_chat_session import run
-from tests.session.test_chat_session import session as session  # noqa: F401 (the fixture)
 from tests.ui.uihelpers import streamed
 
 

@@ -30,10 +30,11 @@ BLOCK_TEXT = """
 """
 
 
-def create_block_triggers(also: str = "") -> None:
+def create_block_triggers(also: str = "", block_text: str = BLOCK_TEXT) -> None:
     """The triggers that index a block's text when it is inserted or its data updated; ``also`` is a
-    further SQL condition (``AND …``) a block must meet to be indexed (0004 uses it)."""
-    new = BLOCK_TEXT.format(row="new")
+    further SQL condition (``AND …``) a block must meet to be indexed (0004 uses it), ``block_text`` what
+    a block's searchable text is (0006 adds attachments)."""
+    new = block_text.format(row="new")
     op.execute(f"""
         CREATE TRIGGER block_fts_insert AFTER INSERT ON block
         WHEN ({new}) IS NOT NULL{also} BEGIN

@@ -25,18 +25,23 @@ depends_on = None
 SETTLED = "(SELECT status FROM message WHERE id = new.message_id) IS NOT 'streaming'"
 
 
-def upgrade() -> None:
-    op.execute("DROP TRIGGER block_fts_insert")
-    op.execute("DROP TRIGGER block_fts_update")
-    _0002.create_block_triggers(f" AND {SETTLED}")
+def create_settle_trigger(block_text: str = BLOCK_TEXT) -> None:
+    """Index a message's blocks (their ``block_text``) when its status leaves ``streaming``."""
     op.execute(f"""
         CREATE TRIGGER message_fts_settle AFTER UPDATE OF status ON message
         WHEN old.status = 'streaming' AND new.status IS NOT 'streaming' BEGIN
             DELETE FROM block_fts WHERE rowid IN (SELECT id FROM block WHERE message_id = new.id);
             INSERT INTO block_fts(rowid, text) SELECT id, t FROM (
-                SELECT id, {BLOCK_TEXT.format(row="block")} AS t FROM block WHERE message_id = new.id
+                SELECT id, {block_text.format(row="block")} AS t FROM block WHERE message_id = new.id
             ) AS b WHERE t IS NOT NULL;
         END""")
+
+
+def upgrade() -> None:
+    op.execute("DROP TRIGGER block_fts_insert")
+    op.execute("DROP TRIGGER block_fts_update")
+    _0002.create_block_triggers(f" AND {SETTLED}")
+    create_settle_trigger()
 
 
 def downgrade() -> None:

@@ -40,26 +40,8 @@ assert BLOCK_TEXT != _0002.BLOCK_TEXT
 
 
 def _triggers(block_text: str) -> None:
-    new = block_text.format(row="new")
-    also = f" AND {_0004.SETTLED}"
-    op.execute(f"""
-        CREATE TRIGGER block_fts_insert AFTER INSERT ON block
-        WHEN ({new}) IS NOT NULL{also} BEGIN
-            INSERT INTO block_fts(rowid, text) VALUES (new.id, {new});
-        END""")
-    op.execute(f"""
-        CREATE TRIGGER block_fts_update AFTER UPDATE OF data ON block BEGIN
-            DELETE FROM block_fts WHERE rowid = old.id;
-            INSERT INTO block_fts(rowid, text) SELECT new.id, {new} WHERE ({new}) IS NOT NULL{also};
-        END""")
-    op.execute(f"""
-        CREATE TRIGGER message_fts_settle AFTER UPDATE OF status ON message
-        WHEN old.status = 'streaming' AND new.status IS NOT 'streaming' BEGIN
-            DELETE FROM block_fts WHERE rowid IN (SELECT id FROM block WHERE message_id = new.id);
-            INSERT INTO block_fts(rowid, text) SELECT id, t FROM (
-                SELECT id, {block_text.format(row="block")} AS t FROM block WHERE message_id = new.id
-            ) AS b WHERE t IS NOT NULL;
-        END""")
+    _0002.create_block_triggers(f" AND {_0004.SETTLED}", block_text)
+    _0004.create_settle_trigger(block_text)
 
 
 def _drop_triggers() -> None:
