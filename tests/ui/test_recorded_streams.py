@@ -6,17 +6,21 @@ test_chat_flow.py and test_errors.py.
 
 from __future__ import annotations
 
+import json
+import re
+
 from claude_textual.core.model import Status
 from claude_textual.store.history import History
-from claude_textual.ui.widgets.blocks import ResultView, TextView, ThinkingView, ToolView
+from claude_textual.ui.widgets.blocks import ResultView, StoredText, TextView, ThinkingView, ToolView
 from claude_textual.ui.widgets.message import AssistantMessage
-from tests.conftest import fixture_reply
+from tests.conftest import SSE, fixture_reply
 from tests.ui.uihelpers import (
     NotificationLog,
     assistants,
     fixture_blocks,
     footer,
     panel_body,
+    plain,
     ready,
     run,
     send_and_wait,
@@ -38,11 +42,29 @@ def omitted_thinking(reply: AssistantMessage) -> None:
     assert "thinking omitted by the API" in panel_body(reply.query_one(ThinkingView))
 
 
+def recorded_citations(name: str) -> list[dict]:
+    """Every citation a recorded stream sends (``citations_delta``), in order."""
+    frames = (SSE / name).read_text().replace("\r\n", "\n").split("\n\n")
+    events = [
+        json.loads("".join(ln[5:].strip() for ln in f.splitlines() if ln.startswith("data:")) or "{}")
+        for f in frames
+    ]
+    return [e["delta"]["citation"] for e in events if e.get("delta", {}).get("type") == "citations_delta"]
+
+
 def web_search(reply: AssistantMessage) -> None:
+    """The text a citation split is one text again, each cited piece marked with its source's number,
+    one number per distinct source (as the recorded blocks cite them), listed once under the reply."""
     assert [str(t.title).split(":")[0] for t in reply.query(ToolView)] == ["Web search"] * 2
     assert [str(r.title) for r in reply.query(ResultView)] == ["Web search: 10 results"] * 2
-    assert len(reply.query(TextView)) == 12
-    assert reply.query(".citations"), "sources are listed under the text they support"
+    urls = list(dict.fromkeys(c["url"] for c in recorded_citations("real_web_search_citations.sse")))
+    first, answer = (view.source for view in reply.query(StoredText))
+    assert "[" not in first and len(urls) > 1
+    assert sorted(set(re.findall(r"\[(\d+)\]", answer)), key=int) == [str(n) for n in range(1, len(urls) + 1)]
+    [listed] = reply.query(".citations")
+    lines = plain(listed).splitlines()
+    assert [line.split(" ")[0] for line in lines] == [f"[{n}]" for n in range(1, len(urls) + 1)]
+    assert [line.rsplit(" ", 1)[1] for line in lines] == urls
 
 
 def cut_tool_call(reply: AssistantMessage) -> None:

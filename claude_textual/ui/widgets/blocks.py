@@ -29,6 +29,7 @@ from claude_textual.core.describe import (
 )
 from claude_textual.core.model import Block
 from claude_textual.core.sanitize import inert
+from claude_textual.transcripts._render import Sources, with_marker
 from claude_textual.ui.widgets.fence import BIG_FENCE_LINES
 from claude_textual.ui.widgets.markdown_lines import MarkdownLines, rich_markdown
 from claude_textual.ui.widgets.streaming import FLUSH_HZ, Coalescing
@@ -123,6 +124,46 @@ class LongText(TextView):
     async def on_mount(self) -> None:
         self.feed("text_delta", text_of(self.block))
         await self.settle(self.block)
+
+
+def cited(content: list[Block]) -> bool:
+    """Some text block of ``content`` cites sources: its text runs are drawn merged (``text_runs``)."""
+    return any(b.get("type") == "text" and b.get("citations") for b in content)
+
+
+def text_runs(content: list[Block], sources: Sources) -> list[tuple[list[int], Block]]:
+    """The blocks to draw, with the indices each stands for: consecutive text blocks of a reply that
+    cites sources are one block (a citation splits a sentence into several), each cited piece marked
+    ``[n]``, numbered per reply in ``sources`` (``transcripts/_render.py``, as the exports number them)."""
+    if not cited(content):
+        return [([i], block) for i, block in enumerate(content)]
+    runs: list[tuple[list[int], Block]] = []
+    for index, block in enumerate(content):
+        if block.get("type") != "text":
+            runs.append(([index], block))
+            continue
+        numbers = sources.markers(block)
+        text = text_of(block)
+        text = with_marker(text, "".join(f"[{n}]" for n in numbers)) if numbers else text
+        if runs and runs[-1][1].get("type") == "text" and runs[-1][0][-1] == index - 1:
+            indices, merged = runs[-1]
+            indices.append(index)
+            merged["text"] += text
+        else:
+            runs.append(([index], {"type": "text", "text": text}))
+    return runs
+
+
+def sources_text(sources: Sources) -> Text:
+    """A reply's sources, numbered as cited: ``[1] title url`` (web addresses as links)."""
+    text = Text(style="dim")
+    for source in sources:
+        text.append(f"{chr(10) if source.number > 1 else ''}[{source.number}] {inert(source.title)}")
+        url = inert(source.url or "")
+        if url:
+            web = urlsplit(url).scheme in ("http", "https")
+            text.append(" ").append(url, style=Style(link=url, underline=True) if web else None)
+    return text
 
 
 def citation_text(block: Block) -> Text:

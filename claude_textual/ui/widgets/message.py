@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -11,7 +13,8 @@ from textual.widgets import Static
 from claude_textual.core.describe import attachment_label, text_of, usage_parts
 from claude_textual.core.model import Block, Message, Status
 from claude_textual.core.sanitize import inert
-from claude_textual.ui.widgets.blocks import ToolView, block_view
+from claude_textual.transcripts._render import Sources
+from claude_textual.ui.widgets.blocks import ToolView, block_view, cited, sources_text, text_runs
 from claude_textual.ui.widgets.streaming import Coalescing, Growing
 
 SHOWN_LINES = 60
@@ -121,10 +124,18 @@ class AssistantMessage(Growing, Vertical):
     def compose(self) -> ComposeResult:
         yield self._header
         if not self.streaming:
-            for index, block in enumerate(self.message.content):
-                self._views[index] = view = block_view(block, between=self._after_call())
-                yield view
+            yield from self._stored_views(self.message.content)
         yield self._footer
+
+    def _stored_views(self, content: list[Block]) -> Iterator[Widget]:
+        """The views of a reply as saved: text a citation split drawn as one, its sources listed once."""
+        sources = Sources()
+        for indices, block in text_runs(content, sources):
+            view = block_view(block, between=self._after_call())
+            self._views.update(dict.fromkeys(indices, view))
+            yield view
+        if sources:
+            yield Static(sources_text(sources), classes="citations", markup=False)
 
     def on_mount(self) -> None:
         self._show_state(None)
@@ -154,11 +165,15 @@ class AssistantMessage(Growing, Vertical):
     async def close(self, message: Message, failure: object | None) -> None:
         """The reply ended: settle every block to its saved shape and show how it ended."""
         self.message = message
-        self.streaming = False
         for index, block in enumerate(message.content):
             if index not in self._views:
                 await self.start_block(index, block)
             await self.stop_block(index, block)
+        if cited(message.content):  # drawn block by block while it streamed: now as one text
+            await self.remove_children([w for w in self.children if w not in (self._header, self._footer)])
+            self._views = {}
+            await self.mount_all(list(self._stored_views(message.content)), before=self._footer)
+        self.streaming = False
         self._show_state(failure)
 
     def stop_tools(self) -> None:
