@@ -5,7 +5,8 @@
 The history is built here (several conversations; one with folded thinking, a tool call and its
 result, a reply retried into a second branch, a PDF attached; one citing its web sources; priced usage
 over two weeks); a reply with a code block streams from a loopback Messages API and is caught mid-way.
-Each screen is saved as an SVG: chat, streaming, search, usage, settings, export and help.
+Each screen is saved as an SVG: chat, streaming, search, usage, settings, export, help and a reply
+citing its sources.
 """
 
 from __future__ import annotations
@@ -122,8 +123,9 @@ def conversation(store: History, title: str, hours_ago: float, messages: list[Me
     return ident
 
 
-def build_history(db: Path, folder: Path) -> None:
-    """Conversations two weeks of use leave: the newest on top of the list, the last one open."""
+def build_history(db: Path, folder: Path) -> str:
+    """Conversations two weeks of use leave: the newest on top of the list, the last one open; returns
+    the id of the one that cites its sources."""
     from claude_textual.core import attachments
     from tests.files import pdf
 
@@ -159,7 +161,7 @@ def build_history(db: Path, folder: Path) -> None:
                 "encrypted_index": "demo",
             }
         ]
-        conversation(
+        cites = conversation(
             store,
             "What changed in Sonnet 5.5?",
             20,
@@ -169,7 +171,7 @@ def build_history(db: Path, folder: Path) -> None:
                     [
                         {
                             "type": "text",
-                            "text": "Three things matter when you move a client to Sonnet 5.5:\n\n",
+                            "text": "Two things change when you move a client to Sonnet 5.5:\n\n",
                         },
                         {
                             "type": "text",
@@ -216,6 +218,7 @@ def build_history(db: Path, folder: Path) -> None:
         )
     finally:
         store.close()
+    return cites
 
 
 def streaming_server(hold: threading.Event) -> LoopbackServer:
@@ -274,7 +277,7 @@ async def shoot(folder: Path, work: Path) -> list[Path]:
     from claude_textual.ui.widgets.message import AssistantMessage
 
     db = work / "history.db"
-    build_history(db, work)
+    cites = build_history(db, work)
     hold = threading.Event()
     saved: list[Path] = []
     with streaming_server(hold) as server:
@@ -316,6 +319,9 @@ async def shoot(folder: Path, work: Path) -> list[Path]:
                 await pilot.press("escape")
                 await app.run_action(action)
                 await save(name, *shows)
+            await pilot.press("escape")
+            chat.open(cites)
+            await save("citations", "[1] Migrating to Claude Sonnet 5.5", "between_tools)[1]")
 
     return saved
 

@@ -18,6 +18,7 @@ SHOWS = {
     "settings": ["claude-sonnet-5-5"],
     "export": ["Export conversation", "Markdown", "retry-with-exponential-backoff"],
     "help": ["Ctrl+S"],
+    "citations": ["What changed in Sonnet 5.5?", "[1] Migrating to Claude Sonnet 5.5"],
 }
 
 
