@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from claude_textual.core.attachments import chip_text
-from claude_textual.core.model import Block, Usage
+from claude_textual.core.model import Block, Message, Usage
 
 
 def title_from(prompt: str, length: int) -> str:
@@ -211,3 +211,21 @@ def usage_parts(usage: Usage, *, zeros: bool = True) -> list[str]:
     if usage.price_source is not None:
         parts.append(money(usage.cost_usd))
     return parts
+
+
+def copyable(message: Message) -> str:
+    """What copying a message gives: its text; for one without text (tool results, or a reply of
+    thinking and a tool call), what its panels show."""
+    text = message.text()
+    if text.strip():
+        return text
+    parts = []
+    for block in message.content:
+        kind = classify(block)
+        if kind == "thinking":
+            parts.append(thinking_text(block))
+        elif kind == "call":
+            parts.append(f"{tool_title(block)}\n{tool_body(block)}")
+        elif kind in ("tool_result", "web_search_result", "server_result"):
+            parts.append(f"{result_title(block)}\n{result_text(block)}")
+    return "\n\n".join(part for part in parts if part.strip())

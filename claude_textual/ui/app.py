@@ -37,10 +37,11 @@ ANSI_THEME = "ansi-dark"
 
 class ClaudeApp(App):
     TITLE = "claude-textual"
-    # Without colour (NO_COLOR) a state shown by a background alone would vanish: these show by style.
+    # Without colour (NO_COLOR), or with 16 (where a tinted background is lost), a state shown by a
+    # background alone would vanish: these show by style.
     CSS = """
     App:nocolor OptionList > .option-list--option-highlighted { text-style: reverse bold; }
-    App:nocolor MessagePane .-selected { text-style: reverse; }
+    App:nocolor MessagePane .-selected, App:ansi MessagePane .-selected { text-style: reverse; }
     App:nocolor *:focus { text-style: bold; }
     App:nocolor Toast.-error { text-style: reverse bold; }
     """

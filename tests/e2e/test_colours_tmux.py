@@ -4,6 +4,7 @@ writes no 256-colour or true-colour sequence; with a 256-colour terminal it keep
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,20 @@ def test_a_16_colour_terminal_gets_only_16_colours(
     assert bool(EXTENDED.search(written)) is expect_extended
     if not expect_extended:
         assert re.search(r"\x1b\[[0-9;]*m", written)  # styles are still drawn (bold, reverse…)
+
+
+def test_the_selected_message_is_marked_with_16_colours(terminal: Terminal, app_env):
+    argv = ["env", "TERM=xterm-16color", installed_command(), "--demo", "--prompt", "hello"]
+    terminal.start(argv, {**app_env, "TERM": "xterm-16color"})
+    terminal.wait_for(lambda s: "to see what was saved" in s and reply_done(s), "the demo's second reply")
+    terminal.press("BTab")  # from the prompt to the transcript
+    terminal.press("k")  # select the last reply
+    selected = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not selected:
+        screen = terminal.tmux("capture-pane", "-e", "-p", "-t", terminal.target)
+        selected = next((line for line in screen.splitlines() if "to see what was saved" in line), "")
+        selected = selected if "\x1b[7m" in selected else ""  # reverse video: seen without any colour
+        time.sleep(0.1)
+    assert selected, "the selected reply is not marked"
+    quit_app(terminal)

@@ -177,10 +177,11 @@ class ChatScreen(Screen):
 
     @work(exit_on_error=False, group="send")
     async def send(self, text: str, files: tuple[Attachment, ...] = ()) -> None:
-        """Plan sending ``text`` (counting it first when it may not fit), then run the turn. The box
-        keeps the prompt until it is saved (``PromptSaved``), so a refusal or a failure loses nothing."""
+        """Plan sending ``text`` (counting it first when it may not fit; once the history is open), then
+        run the turn. The box keeps the prompt until it is saved (``PromptSaved``): nothing is lost."""
         from claude_textual.session.chat import NeedsCount
 
+        await self.session.opened()
         box, pane, status = self.query_one(PromptBox), self.query_one(MessagePane), self.query_one(StatusBar)
         if refused := self.session.busy():  # said at once, leaving the state line as it is
             self.refused(refused)

@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from claude_textual.core.codeblocks import CodeBlock, code_blocks
+from claude_textual.core.describe import copyable
 from claude_textual.core.model import Message, Status
 from claude_textual.ui import messages as turn
 from claude_textual.ui.widgets.message import AssistantMessage, UserMessage
@@ -295,8 +296,13 @@ class MessagePane(Growing, VerticalScroll):
 
     def action_copy_message(self) -> None:
         target = self._target()
-        if target is not None:
-            self.copy(target.message.text(), "message")
+        if target is None:
+            return
+        text = copyable(target.message)
+        if text:
+            self.copy(text, "message")
+        else:
+            self.notify("Nothing to copy: that message holds no text.", severity="warning")
 
     def action_copy_code(self) -> None:
         target = self._target()
@@ -322,7 +328,7 @@ class MessagePane(Growing, VerticalScroll):
 
         target = self._target()
         if target is not None:
-            self.app.push_screen(TextDialog("The message, to select", target.message.text()))
+            self.app.push_screen(TextDialog("The message, to select", copyable(target.message)))
 
     @work(exit_on_error=False, group="modal")
     async def pick_code(self, blocks: list[CodeBlock]) -> None:

@@ -76,16 +76,22 @@ class PromptBox(TextArea):
         await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
-        text = event.text
-        if not self.read_only and (paths := pasted_paths(text, Path.cwd())):
+        if self.read_only:
+            return
+        # many terminals, and tmux's paste-buffer, send a paste's newlines as CR
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if paths := pasted_paths(text, Path.cwd()):
             event.prevent_default()
             event.stop()
             self.post_message(self.PathsPasted(text, paths))
             return
-        if len(text) <= BIG_PASTE or self.read_only:
+        if len(text) <= BIG_PASTE and text == event.text:
             return  # TextArea's own handler inserts it
         event.prevent_default()
         event.stop()
+        if len(text) <= BIG_PASTE:
+            self.move_cursor(self.replace(text, *self.selection).end_location)
+            return
         lines = text.count("\n") + 1
         size = len(text.encode("utf-8", "replace"))
         amount = f"{size / 1e6:.1f} MB" if size >= 1_000_000 else f"{size / 1e3:.0f} KB"
