@@ -145,7 +145,7 @@ class ChatSession:
         self.approve: Approver | None = None
         """Asked before a tool that is not pre-approved runs (the UI sets it)."""
         self._said: set[tuple[str | None, str]] = set()
-        self._opened = asyncio.Event()
+        self._store_tried = asyncio.Event()  # set once the history is open, or failed to open
 
     # ---- the store ---------------------------------------------------------------------------------
     async def open_store(self, path: Path) -> int:
@@ -168,14 +168,14 @@ class ChatSession:
             self.error = f"Cannot open the history database {path}: {type(exc).__name__}: {exc}"
             raise RecordError(self.error) from exc
         finally:
-            self._opened.set()
+            self._store_tried.set()
         self.store, self.library = store, Library(store)
         return recovered
 
     async def opened(self) -> None:
         """Wait until the history is open, or could not be: a prompt sent while the app starts goes as
         soon as it can, rather than being refused."""
-        await self._opened.wait()
+        await self._store_tried.wait()
 
     async def close(self) -> None:
         """Close the history (at quit): the last connection checkpoints the WAL into the database and
