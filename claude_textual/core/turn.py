@@ -246,6 +246,8 @@ class Turn:
         """0 to 1: how much of a quarter of the backoff to take off (tests fix it)."""
         self._dropped: list[str] = []  # the models whose reasoning the last request left out
         self._checkpointing: asyncio.Future[None] | None = None
+        self.saving: asyncio.Future[Any] | None = None
+        """The reply's final save, once under way (the app waits for it before it closes the history)."""
 
     async def _add(self, message: Message) -> Message:
         return await asyncio.to_thread(self.recorder.add_message, self.conversation_id, message)
@@ -433,7 +435,10 @@ class Turn:
                 reply.extra["attempts"] = attempts
             # shielded: a second cancel cannot stop a thread, so the reply is saved whatever happens
             await asyncio.shield(self._settle_checkpoint())
-            not_saved = await asyncio.shield(asyncio.to_thread(self._close, reply, outcome, failure, saved))
+            self.saving = asyncio.ensure_future(
+                asyncio.to_thread(self._close, reply, outcome, failure, saved)
+            )
+            not_saved = await asyncio.shield(self.saving)
         yield ReplyClosed(reply, failure, not_saved)
 
     def _next_wait(

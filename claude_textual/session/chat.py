@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 WINDOW = 20
 """How many messages a window holds when a conversation opens, and how many more each load adds."""
 
+QUIT_WAIT = 10.0
+"""Seconds the app waits, when it quits, for a reply's last save (a locked database may hold it)."""
+
 STREAMING = "A reply is still streaming: wait, or press Esc to stop it."
 SWITCHING = "A reply is on its way: wait for it, or stop it (Esc), before switching."
 
@@ -178,8 +181,12 @@ class ChatSession:
         await self._store_tried.wait()
 
     async def close(self) -> None:
-        """Close the history (at quit): the last connection checkpoints the WAL into the database and
-        removes the ``-wal`` file, so no second copy of the last writes is left beside it."""
+        """Close the history (at quit), once the last reply's final save is done: the last connection
+        checkpoints the WAL into the database and removes the ``-wal`` file, so no second copy of the
+        last writes is left beside it."""
+        saving = self.turn.saving if self.turn is not None else None
+        if saving is not None and not saving.done():
+            await asyncio.wait([saving], timeout=QUIT_WAIT)
         store, self.store = self.store, None
         if store is not None:
             with contextlib.suppress(Exception):  # quitting: a failure here loses nothing written

@@ -368,6 +368,12 @@ class ClaudeApp(App):
         return self._tools
 
     async def on_unmount(self) -> None:
+        """Quitting: a reply still streaming is stopped and saved (interrupted), then the history closed."""
+        worker = self.chat.turn_worker
+        if worker is not None and not worker.is_finished:
+            worker.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(worker.wait(), 10)
         await self.chat.session.close()
         if self._tools is not None:
             await self._tools.aclose()
