@@ -328,14 +328,15 @@ def check_unchanged(attachment: Attachment) -> None:
         raise AttachError(f"{path} changed after it was attached: remove it (✕) and attach it again.")
 
 
+def stored_source(block: Block) -> dict[str, Any] | None:
+    """The block's stored source (an attached file kept in the history by hash), if it has one."""
+    source = block.get("source")
+    return source if isinstance(source, dict) and source.get("type") == "stored" else None
+
+
 def stored_sources(messages: Iterable[Message]) -> list[dict[str, Any]]:
     """The stored sources of every attachment in ``messages``."""
-    return [
-        b["source"]
-        for m in messages
-        for b in m.content
-        if isinstance(b.get("source"), dict) and b["source"].get("type") == "stored"
-    ]
+    return [source for m in messages for b in m.content if (source := stored_source(b)) is not None]
 
 
 def missing(source: dict[str, Any]) -> Block:
@@ -371,21 +372,17 @@ def hydrate(
     found = files(wanted)
     out = []
     for message in messages:
-        if not any(b.get("source", {}).get("type") == "stored" for b in message.content if _sourced(b)):
+        if not stored_sources([message]):
             out.append(message)
             continue
         content = [
-            sent_block(b, found.get(b["source"].get("sha256")), citations=citations)
-            if _sourced(b) and b["source"].get("type") == "stored"
+            sent_block(b, found.get(source.get("sha256")), citations=citations)
+            if (source := stored_source(b)) is not None
             else b
             for b in message.content
         ]
         out.append(replace(message, content=content))
     return out
-
-
-def _sourced(block: Block) -> bool:
-    return isinstance(block.get("source"), dict)
 
 
 def unsupported(kinds: Iterable[str], images: bool, pdfs: bool) -> str | None:
@@ -430,6 +427,6 @@ def check_request(earlier: list[dict[str, Any]], attachments: Iterable[Attachmen
 def prompt_message(text: str, attachments: Iterable[Attachment] = (), kept: Iterable[Block] = ()) -> Message:
     """A user prompt: its attachments' blocks first (as the API advises), then the text; ``kept`` are
     the blocks of a prompt being edited, whose attachments stay with the edit."""
-    blocks = [b for b in kept if _sourced(b) and b["source"].get("type") == "stored"]
+    blocks = [b for b in kept if stored_source(b) is not None]
     blocks += [a.block() for a in attachments]
     return Message(role="user", content=[*blocks, {"type": "text", "text": text}])

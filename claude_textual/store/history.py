@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
+from claude_textual.core.attachments import stored_source
 from claude_textual.core.model import Block, Conversation, Message, SearchHit, Status, Totals, Usage, utcnow
 from claude_textual.core.prices import PriceBook
 from claude_textual.store import ledger
@@ -92,10 +93,8 @@ _SIBLING_PLACES = """
 
 def stored_sha(block: Block) -> str | None:
     """The hash of the attached file a block sends (None: it sends none)."""
-    source = block.get("source")
-    if isinstance(source, dict) and source.get("type") == "stored" and isinstance(source.get("sha256"), str):
-        return source["sha256"]
-    return None
+    sha = (stored_source(block) or {}).get("sha256")
+    return sha if isinstance(sha, str) else None
 
 
 def new_id() -> str:
@@ -544,16 +543,6 @@ class History:
                 )
                 found.update({sha: bytes(data) for sha, data in rows})
         return found
-
-    def file_types(self, hashes: list[str]) -> dict[str, str]:
-        """The media types of the kept files among ``hashes``."""
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(AttachmentRow.sha256, AttachmentRow.media_type).where(
-                    col(AttachmentRow.sha256).in_(hashes)
-                )
-            )
-            return dict(rows.all())
 
     def set_leaf(self, conversation_id: str, message_id: str | None) -> None:
         """Show the branch that ends at ``message_id``; None: no message yet (the next one added is a

@@ -18,7 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from claude_textual.core.attachments import IMAGE_TYPES, PDF, PDF_MAX_BYTES, TEXT, missing, stored_sources
+from claude_textual.core.attachments import (
+    IMAGE_TYPES,
+    PDF,
+    PDF_MAX_BYTES,
+    TEXT,
+    missing,
+    stored_source,
+    stored_sources,
+)
 from claude_textual.core.describe import title_from
 from claude_textual.core.model import Block, Conversation, Message, Status, Usage, utcnow
 from claude_textual.store.history import History
@@ -382,10 +390,9 @@ def export_files(data: dict[str, Any], messages: list[Message]) -> list[tuple[by
             files[sha] = (content, entry["media_type"])
     for message in messages:
         message.content = [
-            missing(b["source"])
-            if isinstance(b.get("source"), dict)
-            and b["source"].get("type") == "stored"
-            and files.get(b["source"].get("sha256"), (b"", None))[1] != b["source"].get("media_type")
+            missing(source)
+            if (source := stored_source(b)) is not None
+            and files.get(source.get("sha256"), (b"", None))[1] != source.get("media_type")
             else b
             for b in message.content
         ]

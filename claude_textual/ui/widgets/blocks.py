@@ -18,7 +18,6 @@ from textual.widgets import Collapsible, Static
 
 from claude_textual.core.describe import (
     classify,
-    dicts,
     pretty_json,
     result_text,
     result_title,
@@ -168,17 +167,9 @@ def sources_text(sources: Sources) -> Text:
 
 def citation_text(block: Block) -> Text:
     """The block's distinct sources, numbered, web addresses as links: ``[1] title url``."""
-    sources: dict[tuple[str, str], None] = {}
-    for citation in dicts(block.get("citations")):
-        title = citation.get("title") or citation.get("document_title") or citation.get("type", "source")
-        sources[(inert(str(title)), inert(str(citation.get("url") or "")))] = None
-    text = Text(style="dim")
-    for n, (title, url) in enumerate(sources, 1):
-        text.append(f"{chr(10) if n > 1 else ''}[{n}] {title}")
-        if url:
-            web = urlsplit(url).scheme in ("http", "https")
-            text.append(" ").append(url, style=Style(link=url, underline=True) if web else None)
-    return text
+    sources = Sources()
+    sources.markers(block)
+    return sources_text(sources)
 
 
 class PanelView(Coalescing, Collapsible):
