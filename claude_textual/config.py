@@ -82,6 +82,16 @@ def cache_dir() -> Path:
     return Path(user_cache_dir(APP_NAME))
 
 
+def export_dir(settings: Settings) -> Path:
+    """Where exports from the app go (``export_dir``); else Downloads, if there is one; else home."""
+    if settings.export_dir:
+        return Path(settings.export_dir).expanduser()
+    from platformdirs import user_downloads_dir
+
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.home()
+
+
 def default_config_path() -> Path:
     env = os.environ.get("CLAUDE_TEXTUAL_CONFIG")
     if env:
@@ -116,6 +126,8 @@ class Settings:
     theme: str = ""
     """A Textual theme by name (``textual-dark``, ``nord``, ``gruvbox``…); "" keeps the one last chosen in
     the palette (remembered in the data dir), else Textual's default."""
+    export_dir: str = ""
+    """Where the export screen (Ctrl+E) saves: "" is the Downloads folder, or the home folder without one."""
     import_max_mb: int = 200
     """The largest file ``claude-textual import`` reads, in MB (a parsed export takes ~10x its size)."""
     cache: str = "auto"

@@ -97,7 +97,27 @@ def _text_run(blocks: list[Block], sources: Sources) -> str:
         if pieces and text[:1] in ("(", "[") and _END_MARKER.search(pieces[-1]):
             pieces[-1] = _END_MARKER.sub(r"\\[\1]", pieces[-1])  # so "[1](" makes no link
         pieces.append(text)
-    return "".join(pieces).strip("\n")
+    return _under_roles("".join(pieces).strip("\n"))
+
+
+_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _under_roles(text: str) -> str:
+    """A message's own headings two levels down (``#`` → ``###``, at most ``######``), so they sit under
+    its ``##`` role heading; fenced code is left as it is."""
+    lines, fence = text.split("\n"), ""
+    for n, line in enumerate(lines):
+        if opened := _FENCE.match(line):
+            mark = opened.group(1)
+            if not fence:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip().strip(mark[0]):
+                fence = ""
+        elif not fence:
+            lines[n] = _HEADING.sub(lambda m: m.group(1) + "#" * min(6, len(m.group(2)) + 2), line)
+    return "\n".join(lines)
 
 
 def _thinking(block: Block) -> str:

@@ -235,10 +235,11 @@ class ClaudeApp(App):
             self.chat.send(self.initial_prompt, tuple(files))
 
     def action_toggle_list(self) -> None:
-        self.chat.query_one(Sidebar).toggle_class("-hidden")
+        """F2: hide or show the list (on a narrow terminal, where it starts hidden, show or hide it)."""
+        self.chat.query_one(Sidebar).toggle_class("-shown" if self.chat.has_class("-narrow") else "-hidden")
 
     def action_filter(self) -> None:
-        self.chat.query_one(Sidebar).remove_class("-hidden")
+        self.chat.query_one(Sidebar).remove_class("-hidden").add_class("-shown")
         self.chat.query_one("#filter", Input).focus()
 
     def action_attach(self) -> None:
@@ -328,12 +329,15 @@ class ClaudeApp(App):
 
     @work(exit_on_error=False, group="modal")
     async def action_export(self) -> None:
+        from claude_textual.config import export_dir
         from claude_textual.ui.screens.export import ExportScreen
 
         store, conversation_id = self.chat.session.store, self.chat.session.conversation_id
         if store is None or conversation_id is None:
             self.chat.say("Open a conversation to export it.", severity="warning")
-        elif result := await self.push_screen_wait(ExportScreen(store, conversation_id)):
+        elif result := await self.push_screen_wait(
+            ExportScreen(store, conversation_id, directory=export_dir(self.settings))
+        ):
             self.chat.say(result)
 
     async def connect(self) -> Any:

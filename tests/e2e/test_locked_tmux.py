@@ -49,7 +49,7 @@ def test_typing_goes_on_while_the_database_is_locked(
         lock.release()
         terminal.wait_for("Hello!", "the reply")
         screen = terminal.wait_for(reply_done, "the reply to finish")
-    assert "conversation in 25 out 15" in status_line(screen)
+    assert "reply in 25 out 15" in status_line(screen)
     assert " typed meanwhile" in screen.split("first question")[-1]  # still in the box
     quit_app(terminal)
     user, reply = export_last(env)["messages"]

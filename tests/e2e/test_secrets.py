@@ -66,7 +66,7 @@ def test_the_api_key_is_written_nowhere_and_our_files_are_private(api: ScriptedA
     app = PtyRun([installed_command(), "--prompt", "How do I cross the street?"], env)
     try:
         app.wait_for(lambda out: REPLY_TEXT in visible(out), "the reply on screen")
-        app.wait_for(lambda out: b"conversation in 43 out 282" in visible(out), "the reply to be saved", 15)
+        app.wait_for(lambda out: b"reply in 43 out 282" in visible(out), "the reply to be saved", 15)
         # while the app runs: the database and its -wal and -shm, as they are on disk now
         live = {p.name: (p.read_bytes(), mode(p)) for p in db.parent.iterdir()}
         app.send(b"\x11")  # Ctrl+Q

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -162,7 +163,8 @@ class Terminal:
 
 
 def status_line(screen: str) -> str:
-    lines = [line for line in screen.splitlines() if "conversation in" in line]
+    """The status bar's line: it ends with the conversation's figures, whole or short (``total …``)."""
+    lines = [line for line in screen.splitlines() if re.search(r"│ (conversation in|total) ", line)]
     return lines[-1] if lines else ""
 
 
@@ -214,7 +216,7 @@ def test_prompt_typed_streams_reply_and_saves_it(terminal: Terminal, api: Script
     terminal.press("C-s")
     terminal.wait_for("Here are the basic steps", "the reply text")
     screen = terminal.wait_for(reply_done, "the reply to finish")
-    assert "conversation in 43 out 282" in status_line(screen)
+    assert "reply in 43 out 282" in status_line(screen)
     quit_app(terminal)
 
     assert len(api.requests) == 1

@@ -133,3 +133,25 @@ def test_chat_after_an_mcp_tool_ran(api, make_app, settings, pid_dir, snap_compa
     assert api.requests[1].body["messages"][-1]["content"] == [
         {"type": "tool_result", "tool_use_id": "toolu_mcp_1", "content": "claude-textual-tool-42"}
     ]
+
+
+def test_chat_at_80_by_24(api, make_app, snap_compare):
+    """A small terminal: the list hides itself (F2 shows it), the transcript takes the width, and the
+    status bar shortens and drops its least useful parts instead of cutting the end."""
+    api.then(
+        fixture_reply("real_thinking_tool_use_turn1.sse"), fixture_reply("real_thinking_tool_use_turn2.sse")
+    )
+
+    async def settle(pilot) -> None:
+        await settle_tool_exchange(pilot)
+        assert not pilot.app.screen.query_one("#sidebar").display
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def test_chat_at_200_by_60(api, make_app, snap_compare):
+    """A wide terminal: a wider list whose titles use its width, and a transcript at a reading width."""
+    api.then(
+        fixture_reply("real_thinking_tool_use_turn1.sse"), fixture_reply("real_thinking_tool_use_turn2.sse")
+    )
+    assert snap_compare(make_app(), terminal_size=(200, 60), run_before=settle_tool_exchange)

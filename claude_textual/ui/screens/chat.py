@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -36,12 +36,17 @@ if TYPE_CHECKING:
     from claude_textual.ui.app import ClaudeApp
 
 
+NARROW, WIDE = 100, 160
+"""Terminal widths (columns) below which the list hides itself, and from which it widens."""
+
+
 class ChatScreen(Screen):
     app: ClaudeApp
     CSS_PATH = "chat.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Stop reply"),
+        Binding("escape", "leave_edit", "Cancel edit"),
         Binding("ctrl+r", "retry", "Retry"),  # TextArea leaves ctrl+r free: no priority needed
         Binding("ctrl+n", "new_conversation", "New"),
         Binding("ctrl+f", "app.search", "Search"),
@@ -77,6 +82,10 @@ class ChatScreen(Screen):
         self.call_after_refresh(self.open_history)  # the first frame comes first
         for warning in self.app.settings.warnings:
             self.say(warning, title="config.toml", severity="warning", timeout=10)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+        self.set_class(event.size.width >= WIDE, "-wide")
 
     def say(self, text: str, *, title: str = "", severity: str = "information", timeout: float = 5) -> None:
         """A notification; its text may come from outside, so it is made inert and never markup."""
@@ -222,6 +231,8 @@ class ChatScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A turn stopped (Esc) or failed before its reply closed: its owners settle it as it stands."""
+        if event.worker is self.turn_worker:
+            self.refresh_bindings()  # Esc "Stop reply" comes and goes with the turn
         if event.worker is self.turn_worker and event.state in (WorkerState.CANCELLED, WorkerState.ERROR):
             reply = self.session.turn.reply if self.session.turn else None
             error = event.worker.error if event.state == WorkerState.ERROR else None
@@ -265,16 +276,25 @@ class ChatScreen(Screen):
     def streaming(self) -> bool:
         return self.turn_worker is not None and self.turn_worker.is_running
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc is offered (in the footer too) only while a reply streams, or else a prompt is edited."""
+        if action == "cancel":
+            return self.streaming()
+        if action == "leave_edit":
+            return not self.streaming() and self.query_one(PromptBox).editing is not None
+        return True
+
+    def action_leave_edit(self) -> None:
+        self.query_one(PromptBox).end_edit()
+
     def action_cancel(self) -> None:
-        """Esc: stop the streaming reply; else leave the editing of an earlier prompt."""
+        """Esc: stop the streaming reply."""
         if self.streaming():
             self.turn_worker.cancel()  # type: ignore[union-attr]
             if self.query_one(StatusBar).waiting:
                 self.say("Stopped waiting to retry. Ctrl+R retries.")
             else:
                 self.say("Stopped. The partial reply is kept, marked interrupted. Ctrl+R retries.")
-        else:
-            self.query_one(PromptBox).end_edit()
 
     @work(exit_on_error=False, group="send")
     async def action_retry(self) -> None:

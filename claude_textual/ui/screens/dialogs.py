@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, ScreenResultType
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from claude_textual.core.sanitize import inert
@@ -46,6 +46,10 @@ class Dialog(ModalScreen[ScreenResultType]):
     Dialog .dialog-buttons { width: 100%; height: auto; margin-top: 1; align-horizontal: right; }
     Dialog .dialog-buttons Button { margin-left: 1; }
     """
+
+    def on_mount(self) -> None:
+        """Its own footer, over the chat's: the keys shown are the dialog's, not the screen's beneath."""
+        self.mount(Footer())
 
 
 class ConfirmScreen(Dialog[bool]):

@@ -153,11 +153,15 @@ class ExportScreen(ModalScreen[str | None]):
             self.path = path
             self.error = error
 
-    def __init__(self, history: History, conversation_id: str, fmt: str = "markdown") -> None:
+    def __init__(
+        self, history: History, conversation_id: str, fmt: str = "markdown", directory: Path | None = None
+    ) -> None:
         super().__init__()
         self.history = history
         self.conversation_id = conversation_id
         self.fmt = fmt if fmt in FORMATS else "markdown"
+        self.directory = directory
+        """Where a file goes unless a path says otherwise (None: the working directory)."""
         self.conversation: Conversation | None = None
         self.busy = False
         self.loaded = False
@@ -200,7 +204,9 @@ class ExportScreen(ModalScreen[str | None]):
             self.query_one("#export-copy", Button).disabled = True
         else:
             self.query_one("#export-title", Static).update(inert(self.conversation.title) or "(untitled)")
-            self.query_one("#export-path", Input).value = str(default_path(self.conversation, self.fmt))
+            self.query_one("#export-path", Input).value = str(
+                default_path(self.conversation, self.fmt, self.directory)
+            )
         self.loaded = True
         if self._asked is not None and self.conversation is not None:
             self._asked()
@@ -227,9 +233,9 @@ class ExportScreen(ModalScreen[str | None]):
         if self.conversation is None or old == fmt:
             return
         value = self.path_input.value.strip()
-        defaults = {str(default_path(self.conversation, f)) for f in FORMATS}
+        defaults = {str(default_path(self.conversation, f, self.directory)) for f in FORMATS}
         if not value or value in defaults:
-            self.path_input.value = str(default_path(self.conversation, fmt))
+            self.path_input.value = str(default_path(self.conversation, fmt, self.directory))
         elif value.endswith("." + FORMATS[old][1]):  # the user's own name: swap the extension only
             self.path_input.value = value[: -len(FORMATS[old][1])] + FORMATS[fmt][1]
         self._overwrite = None
@@ -268,7 +274,7 @@ class ExportScreen(ModalScreen[str | None]):
             self.show_message("Enter a file path to save to.", "error")
             self.path_input.focus()
             return
-        path = resolve_path(text)
+        path = resolve_path(text, self.directory)
         if path.is_dir():
             self.show_message(f"{path} is a directory; enter a file name.", "error")
             self.path_input.focus()

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch, TextArea
 
 from claude_textual.config import EFFORTS, THINKING_DISPLAYS, THINKING_MODES, Settings, value_problem
 from claude_textual.core.capabilities import Capabilities
@@ -224,6 +224,7 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save  (Ctrl+S)", variant="primary", id="save")
+        yield Footer()  # over the chat's: this screen's keys
 
     def on_mount(self) -> None:
         self.query_one("#model", Select).focus()

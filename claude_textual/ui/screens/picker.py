@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
-from textual.widgets import Input
+from textual.widgets import Footer, Input
 from textual_fspicker import FileOpen
 from textual_fspicker.parts import DirectoryNavigation
 from textual_fspicker.parts.directory_navigation import DirectoryEntry
@@ -27,6 +27,9 @@ DirectoryEntry._name = classmethod(_inert_name)  # type: ignore[method-assign]
 
 class Picker(FileOpen):
     """Pick a file to attach, starting where the app was started."""
+
+    def on_mount(self) -> None:
+        self.mount(Footer())  # over the chat's: this dialog's keys
 
     @on(DirectoryNavigation.Selected)
     def _select_file(self, event: DirectoryNavigation.Selected) -> None:

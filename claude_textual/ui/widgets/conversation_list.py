@@ -11,6 +11,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -38,22 +39,19 @@ def relative_time(when: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
-LABEL_WIDTH = 28
-"""Cells a label line may take: the list is 36 wide, less its border, padding and scrollbar."""
-
-
-def _line(text: str) -> Text:
+def _line(text: str, width: int) -> Text:
+    """One line, cut with an ellipsis at ``width`` cells."""
     line = Text(" ".join(inert(text).split()))
-    line.truncate(LABEL_WIDTH, overflow="ellipsis")
+    line.truncate(width, overflow="ellipsis")
     return line
 
 
-def _label(conv: Conversation, usage: Totals | None = None) -> Text:
+def _label(conv: Conversation, usage: Totals | None, width: int) -> Text:
     known = usage is not None and usage.cost_usd is not None and usage.records
     cost = f" · {money(usage.cost_usd)}" if known else ""  # an unknown cost would only crowd the line
-    meta = _line(f"{conv.message_count} msgs · {relative_time(conv.updated_at)}{cost} · {conv.model}")
+    meta = _line(f"{conv.message_count} msgs · {relative_time(conv.updated_at)}{cost} · {conv.model}", width)
     meta.stylize("dim")
-    return Text("\n").join([_line(conv.title or "(untitled)"), meta])
+    return Text("\n").join([_line(conv.title or "(untitled)", width), meta])
 
 
 class ConversationList(OptionList):
@@ -89,11 +87,16 @@ class ConversationList(OptionList):
         super().__init__(id="conversations")
         self.loaded = 0
         self.exhausted = False
+        self.rows: list[tuple[Conversation, Totals | None]] = []
+        """What is listed, to label it again at another width."""
+        self._labelled = 0
         self.set_view("active", 0)
 
-    def set_view(self, view: str, total: int | None) -> None:
+    def set_view(self, view: str, total: int | None, title_filter: str = "") -> None:
+        """The view and how many it holds in the border; a title filter, while set, is said there too."""
         self.view = view
-        self.border_title = VIEW_TITLES[view]
+        shown = inert(title_filter)
+        self.border_title = Content(VIEW_TITLES[view] + (f" · filter “{shown}”" if shown else ""))
         self.border_subtitle = f"{total:,}" if total is not None else ""
         self.refresh_bindings()
 
@@ -115,14 +118,29 @@ class ConversationList(OptionList):
         if not append:
             self.clear_options()
             self.loaded = 0
+            self.rows = []
         usage = usage or {}
-        self.add_options([Option(_label(c, usage.get(c.id)), id=c.id) for c in conversations])
+        self.rows += [(c, usage.get(c.id)) for c in conversations]
+        width = self.label_width()
+        self.add_options([Option(_label(c, usage.get(c.id), width), id=c.id) for c in conversations])
         self.loaded += len(conversations)
         self.exhausted = len(conversations) < PAGE
         if append:
             self.highlighted = highlighted
         else:
             self.highlight(current)
+
+    def label_width(self) -> int:
+        """Cells a label line may take: the list's width less its border, padding and scrollbar."""
+        return max(12, (self.size.width or 36) - 8)
+
+    def on_resize(self) -> None:
+        """Titles use the width the list has: relabel when it changed."""
+        width = self.label_width()
+        if width != self._labelled:
+            self._labelled = width
+            for index, (conv, usage) in enumerate(self.rows):
+                self.replace_option_prompt_at_index(index, _label(conv, usage, width))
 
     def highlight(self, conversation_id: str | None) -> None:
         """Highlight that conversation when it is listed (None: nothing)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +17,9 @@ from claude_textual.core.sanitize import inert
 from claude_textual.transcripts._render import Sources
 from claude_textual.ui.widgets.blocks import ToolView, block_view, cited, sources_text, text_runs
 from claude_textual.ui.widgets.streaming import Coalescing, Growing
+
+if TYPE_CHECKING:
+    from claude_textual.core.turn import Waiting
 
 SHOWN_LINES = 60
 """A prompt longer than this many lines shows its start and end; ``c`` copies all of it."""
@@ -149,6 +153,8 @@ class AssistantMessage(Growing, Vertical):
 
     async def start_block(self, index: int, block: Block) -> None:
         view = block_view(block, streaming=True, between=self._after_call())
+        if not self._views:  # the first block: a retry's countdown, if any, is over
+            self._show_state(None)
         self._views[index] = view
         await self.mount(view, before=self._footer)
 
@@ -175,6 +181,13 @@ class AssistantMessage(Growing, Vertical):
             await self.mount_all(list(self._stored_views(message.content)), before=self._footer)
         self.streaming = False
         self._show_state(failure)
+
+    def waiting(self, event: Waiting) -> None:
+        """No reply yet: the request is retried, now or after a countdown (the footer says which)."""
+        when = f"in {event.seconds} s" if event.seconds else "now"
+        self._footer.update(
+            f"{inert(event.reason)} — retrying {when} ({event.attempt}/{event.retries}) · Esc stops"
+        )
 
     def stop_tools(self) -> None:
         """The turn stopped: a tool call still running says so."""

@@ -35,6 +35,8 @@ WELCOME = (
 )
 
 MessageWidget = UserMessage | AssistantMessage
+READING = 110
+"""The widest the transcript's text runs, in cells."""
 
 
 class Hint(Static):
@@ -109,6 +111,12 @@ class MessagePane(Growing, VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def on_resize(self) -> None:
+        """On a wide terminal the text keeps a reading width (``READING`` cells), from the left."""
+        right = max(1, self.outer_size.width - READING - 3)
+        if self.styles.padding.right != right:
+            self.styles.padding = (0, right, 0, 1)
 
     # ---- the window ------------------------------------------------------------------------------
     def message_widgets(self) -> list[MessageWidget]:
@@ -226,6 +234,10 @@ class MessagePane(Growing, VerticalScroll):
 
     async def on_reply_opened(self, message: turn.ReplyOpened) -> None:
         await self.add(AssistantMessage(message.message, streaming=True))
+
+    def on_retry_waiting(self, message: turn.RetryWaiting) -> None:
+        if view := self.reply(message.event.message.id):
+            view.waiting(message.event)
 
     def on_reply_started(self, message: turn.ReplyStarted) -> None:
         if view := self.reply(message.reply.id):

@@ -60,7 +60,7 @@ class PromptBox(TextArea):
 
     def __init__(self) -> None:
         super().__init__(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        self.placeholder = "Ask Claude…  (Ctrl+S sends)"
+        self.placeholder = "Ask Claude…  (Ctrl+S sends · F1 help · Ctrl+P commands)"
         self.pastes: dict[str, str] = {}  # stand-in line -> the pasted text
         self.editing: ChatMessage | None = None
         """The prompt being edited, if any."""
@@ -147,6 +147,7 @@ class PromptBox(TextArea):
         self.border_title = EDITING + (f" · its {kept} attachment{'s' * (kept != 1)} stay" if kept else "")
         self.add_class("-editing")
         self.focus()
+        self.screen.refresh_bindings()  # Esc now leaves the edit
 
     def end_edit(self) -> None:
         """Leave the editing state and put back what was typed before it."""
@@ -156,6 +157,7 @@ class PromptBox(TextArea):
             self.move_cursor(self.document.end)
             self.border_title = None
             self.remove_class("-editing")
+            self.screen.refresh_bindings()
 
 
 BIG_PASTE = 20_000

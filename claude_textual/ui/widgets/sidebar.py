@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -28,6 +29,7 @@ FILTER_DELAY = 0.15
 
 
 class Sidebar(Vertical):
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
     DEFAULT_CSS = """
     Sidebar { width: 36; }
     Sidebar.-hidden { display: none; }
@@ -95,7 +97,7 @@ class Sidebar(Vertical):
         listing = self.query_one(ConversationList)
         listing.show(page.conversations, self.current, append=offset > 0, usage=page.usage)
         if page.total is not None:
-            listing.set_view(page.view, page.total)
+            listing.set_view(page.view, page.total, self.library.title_filter)
 
     def on_conversation_list_need_more(self, message: ConversationList.NeedMore) -> None:
         self.reload(message.offset)
@@ -113,6 +115,12 @@ class Sidebar(Vertical):
         if self._filter_timer is not None:
             self._filter_timer.stop()
         self._filter_timer = self.set_timer(FILTER_DELAY, self.reload)
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "clear_filter" or bool(self.query_one("#filter", Input).value)
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:

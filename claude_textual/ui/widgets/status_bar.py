@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -80,7 +81,7 @@ class StatusBar(Static):
         event = message.event
         self.waiting = bool(event.seconds)
         where = f"({event.attempt}/{event.retries})"
-        self.state = (
+        self.state = inert(
             f"{event.reason} — retrying in {event.seconds} s {where} · Esc stops"
             if event.seconds
             else f"{event.reason} — retrying now {where}…"
@@ -116,31 +117,52 @@ class StatusBar(Static):
     def on_turn_stopped(self) -> None:
         self.state, self.waiting = "", False
 
-    def conversation_figures(self) -> str:
-        """``conversation in 1.2M out 40k · $0.45 · cache 87%``: the cost once known, the cache share once
-        the cache was used (the bar is narrow; a reply's footer says when a cost is unknown)."""
+    def conversation_figures(self, brief: bool = False) -> str:
+        """``conversation in 1.2M out 40k · $0.45 · cache 87%`` (brief: ``total $0.45 · cache 87%``): the
+        cost once known, the cache share once the cache was used (a reply's footer says when a cost is
+        unknown)."""
         totals = self.totals
         prompt = totals.input_tokens + totals.cache_creation_input_tokens + totals.cache_read_input_tokens
-        parts = [f"conversation in {short(prompt)} out {short(totals.output_tokens)}"]
-        if totals.records and totals.cost_usd is not None:
-            parts.append(money(totals.cost_usd))
+        tokens = f"in {short(prompt)} out {short(totals.output_tokens)}"
+        cost = money(totals.cost_usd) if totals.records and totals.cost_usd is not None else ""
+        parts = [f"total {cost or tokens}" if brief else f"conversation {tokens}", "" if brief else cost]
         if totals.cache_creation_input_tokens or totals.cache_read_input_tokens:
             parts.append(f"cache {share(totals.cache_share)}")
-        return " · ".join(parts)
+        return " · ".join(filter(None, parts))
+
+    def parts(self) -> list[list]:
+        """What the bar shows: [rank, text, a shorter text or None]. As the bar narrows, the parts of the
+        highest rank are shortened first, then dropped; what the turn is doing (a countdown, an approval
+        wait, an error) and the model are never dropped."""
+        parts: list[list] = [[1, "DEMO (offline, not Claude)", "DEMO"]] if self.demo else []
+        parts.append([0, inert(self.model), None])
+        if self.summary:
+            parts.append([5, self.summary, None])
+        if self.context:
+            parts.append([2, self.context, "ctx " + self.context.rsplit(" ", 1)[-1]])
+        if self.reply_in or self.reply_out or self.reply_cost:  # no reply yet: nothing to say of one
+            tokens = f"in {self.reply_in:,} out {self.reply_out:,}"
+            parts.append(
+                [
+                    3,
+                    f"reply {tokens}" + (f" · {self.reply_cost}" if self.reply_cost else ""),
+                    f"reply {self.reply_cost or tokens}",
+                ]
+            )
+        parts.append([4, self.conversation_figures(), self.conversation_figures(brief=True)])
+        if self.state:
+            parts.append([-1, self.state, None])
+        return parts
 
     def render(self) -> str:
-        parts = []
-        if self.demo:
-            parts.append("DEMO (offline, not Claude)")
-        parts.append(inert(self.model))
-        if self.summary:
-            parts.append(self.summary)
-        if self.context:
-            parts.append(self.context)
-        parts.append(
-            " · ".join(filter(None, (f"reply in {self.reply_in:,} out {self.reply_out:,}", self.reply_cost)))
-        )
-        parts.append(self.conversation_figures())
-        if self.state:
-            parts.append(self.state)
-        return " │ ".join(parts)
+        parts, room = self.parts(), self.content_size.width or 10_000
+
+        def width() -> int:
+            return cell_len(" │ ".join(part[1] for part in parts))
+
+        while width() > room and (shorter := [part for part in parts if part[2]]):
+            part = max(shorter, key=lambda part: part[0])
+            part[1], part[2] = part[2], None
+        while width() > room and (droppable := [part for part in parts if part[0] > 0]):
+            parts.remove(max(droppable, key=lambda part: part[0]))
+        return " │ ".join(part[1] for part in parts)
