@@ -147,3 +147,26 @@ def test_citation_marker_never_becomes_a_link(history):
     assert "See this\\[1](https://b.example/) now." in md
     inline = MarkdownIt("commonmark").parseInline("See this\\[1](https://b.example/)")[0]
     assert [t.type for t in inline.children] == ["text"]
+
+
+def test_a_reply_s_own_headings_sit_under_its_role_heading(history):
+    """A reply's ``#`` and ``##`` come out two levels down (a CommonMark parser reads them so), below
+    the ``## Claude`` heading they belong to; a ``#`` inside fenced code stays as it is."""
+    from claude_textual.core.model import Message
+
+    conversation = history.create_conversation("t", "m")
+    text = "# Plan\n\nintro\n\n## Step one\n\n```sh\n# a comment\n```\n\n###### Deep\n\n#not a heading"
+    history.add_message(conversation.id, Message(role="assistant", content=[{"type": "text", "text": text}]))
+    md = to_markdown(*load(history, conversation))
+    tokens = MarkdownIt("commonmark").parse(md)
+    headings = [(t.tag, tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == [
+        ("h1", "t"),
+        ("h2", "Claude (m)"),
+        ("h3", "Plan"),
+        ("h4", "Step one"),
+        ("h6", "Deep"),
+        ("h2", "Totals"),
+    ]
+    assert ("sh", "# a comment\n") in fences(md)
+    assert "\n#not a heading" in md

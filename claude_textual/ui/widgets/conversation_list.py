@@ -129,6 +129,8 @@ class ConversationList(OptionList):
             self.highlighted = highlighted
         else:
             self.highlight(current)
+            if self.highlighted is None and self.has_focus:  # another view: its first one, to act on
+                self.on_focus()
 
     def label_width(self) -> int:
         """Cells a label line may take: the list's width less its border, padding and scrollbar."""
