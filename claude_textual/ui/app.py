@@ -379,6 +379,7 @@ class ClaudeApp(App):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(worker.wait(), 10)
         await self.chat.session.close()
+        await asyncio.to_thread(self.chat.drafts.save)  # the box kept its draft as it went
         if self._tools is not None:
             await self._tools.aclose()
         if self._demo_server is not None:

@@ -55,6 +55,7 @@ class ChatScreen(Screen):
         Binding("f2", "app.toggle_list", "List"),
         Binding("slash", "app.filter", "Filter", show=False),
         Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("ctrl+k", "focus_prompt", "Type a prompt", show=False),  # the box's own Ctrl+K stays
     ]
 
     def __init__(self, session: ChatSession) -> None:
@@ -74,11 +75,15 @@ class ChatScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        status = self.query_one(StatusBar)
+        from claude_textual.ui.drafts import Drafts
+
+        status, box = self.query_one(StatusBar), self.query_one(PromptBox)
         status.demo = self.app.demo
         self.show_settings()
         status.state = "opening history…"
-        self.query_one(PromptBox).focus()
+        box.focus()
+        box.earlier_prompts = self.query_one(MessagePane).prompts
+        self.drafts = Drafts(self.app.db_path.parent / "drafts.json")
         self.call_after_refresh(self.open_history)  # the first frame comes first
         for warning in self.app.settings.warnings:
             self.say(warning, title="config.toml", severity="warning", timeout=10)
@@ -109,6 +114,9 @@ class ChatScreen(Screen):
             self.say(str(exc), title="Database", severity="error", timeout=30)
             return
         status.state = ""
+        await asyncio.to_thread(self.drafts.load)
+        self.query_one(PromptBox).drafts = self.drafts
+        self.query_one(PromptBox).restore_draft()
         if recovered:
             self.say(f"{recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
         assert self.session.library is not None
@@ -120,8 +128,15 @@ class ChatScreen(Screen):
         self.app.first_prompt()
         await asyncio.to_thread(warm_up_rendering)  # off the UI thread: the first conversation opens faster
 
-    async def show(self, window: Window | None) -> None:
-        """Show a conversation's window (None: a new conversation)."""
+    async def show(self, window: Window | None, *, sending: bool = False) -> None:
+        """Show a conversation's window (None: a new conversation); the prompt box holds its draft,
+        unless the box's prompt is being sent (and stays there until it is saved)."""
+        key = window.conversation.id if window else ""
+        box = self.query_one(PromptBox)
+        if sending:
+            box.move_draft(key)
+        else:
+            box.switch_draft(key)
         self.sub_title = inert(window.conversation.title) if window else "New conversation"
         self.query_one(Sidebar).set_current(window.conversation.id if window else None)
         self.query_one(StatusBar).show_totals(window)
@@ -168,6 +183,11 @@ class ChatScreen(Screen):
     @work(exit_on_error=False, group="window")
     async def on_message_pane_need_places(self, message: MessagePane.NeedPlaces) -> None:
         self.query_one(MessagePane).show_branches(await self.session.places(message.ids))
+
+    def on_message_pane_typed_here(self, message: MessagePane.TypedHere) -> None:
+        box = self.query_one(PromptBox)
+        box.focus()
+        box.insert(message.character)
 
     def on_message_pane_edit(self, message: MessagePane.Edit) -> None:
         self.query_one(PromptBox).begin_edit(message.message)
@@ -218,7 +238,7 @@ class ChatScreen(Screen):
         if plan.note:
             self.say(plan.note, severity="warning", timeout=10)
         if plan.window is not None:
-            await self.show(plan.window)
+            await self.show(plan.window, sending=True)
             self.query_one(Sidebar).reload()
         self.turn_worker = self.run_turn(plan)
 
@@ -283,6 +303,9 @@ class ChatScreen(Screen):
         if action == "leave_edit":
             return not self.streaming() and self.query_one(PromptBox).editing is not None
         return True
+
+    def action_focus_prompt(self) -> None:
+        self.query_one(PromptBox).focus()
 
     def action_leave_edit(self) -> None:
         self.query_one(PromptBox).end_edit()

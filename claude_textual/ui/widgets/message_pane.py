@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message as TextualMessage
@@ -77,6 +77,13 @@ class MessagePane(Growing, VerticalScroll):
             super().__init__()
             self.before_seq = before_seq
 
+    class TypedHere(TextualMessage):
+        """A key meant for the prompt box was typed in the transcript."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
     class NeedLatest(TextualMessage):
         """The window does not reach the end; show the conversation's end instead."""
 
@@ -111,6 +118,14 @@ class MessagePane(Growing, VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key no binding takes goes to the prompt box, which takes the focus (typing
+        while the transcript has the focus starts a prompt)."""
+        if event.is_printable and event.character and event.key not in self.screen.active_bindings:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypedHere(event.character))
 
     def on_resize(self) -> None:
         """On a wide terminal the text keeps a reading width (``READING`` cells), from the left."""
@@ -201,6 +216,12 @@ class MessagePane(Growing, VerticalScroll):
         self.anchor()
         if widget.message.id:
             self.post_message(self.NeedPlaces([widget.message.id]))
+
+    def prompts(self) -> list[str]:
+        """The prompts shown, oldest first (for Up in the prompt box)."""
+        return [
+            w.message.text() for w in self.message_widgets() if isinstance(w, UserMessage) and w.is_prompt
+        ]
 
     def reply(self, message_id: str | None) -> AssistantMessage | None:
         for widget in reversed(self.children):

@@ -5,16 +5,23 @@ and is put back in its place when the prompt is sent: editing around it stays in
 
 It can hold an earlier prompt being edited (``begin_edit``): its border says so, and ``end_edit``
 puts back what was typed before.
+
+Up in an empty box brings back the prompts sent before (Down goes forward again); what is typed is
+kept as the open conversation's draft (``ui/drafts.py``) and comes back with it. Ctrl+G clears the box
+(Ctrl+Z undoes that); F7 selects all.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
 
 from claude_textual.core.attachments import Attachment, pasted_paths, stored_sources
@@ -22,6 +29,9 @@ from claude_textual.core.model import Message as ChatMessage
 from claude_textual.core.sanitize import inert
 from claude_textual.ui import messages as turn
 from claude_textual.ui.slash import Parsed, parse
+
+if TYPE_CHECKING:
+    from claude_textual.ui.drafts import Drafts
 
 EDITING = "Editing an earlier prompt: Ctrl+S sends it as a new branch · Esc cancels"
 
@@ -31,7 +41,11 @@ class PromptBox(TextArea):
     PromptBox, PromptBox:focus { height: auto; min-height: 3; max-height: 12; border: round $primary; }
     PromptBox.-editing, PromptBox.-editing:focus { border: round $warning; border-title-color: $warning; }
     """
-    BINDINGS = [Binding("ctrl+s", "submit", "Send")]
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Send"),
+        Binding("ctrl+g", "clear_prompt", "Clear the prompt", show=False),
+        Binding("f7", "select_all", "Select all", show=False),
+    ]
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:
@@ -67,13 +81,93 @@ class PromptBox(TextArea):
         self._draft = ""
         self.completion_key: Callable[[str], bool] = lambda key: False
         """Asked first of every key: True when the completions took it (the composer sets it)."""
+        self.earlier_prompts: Callable[[], list[str]] = lambda: []
+        """The open conversation's prompts, oldest first (the chat screen sets it)."""
+        self.sent: list[str] = []
+        """The prompts sent in this run, in any conversation."""
+        self._recalled: list[str] = []
+        self._recall_at: int | None = None
+        self.drafts: Drafts | None = None
+        self.draft_key = ""
+        """The conversation whose draft the box holds ("" a new one)."""
+        self._draft_timer: Timer | None = None
 
     async def _on_key(self, event: events.Key) -> None:
-        if self.completion_key(event.key):
+        if self.completion_key(event.key) or (event.key in ("up", "down") and self.recall(event.key)):
             event.stop()
             event.prevent_default()
             return
         await super()._on_key(event)
+
+    def recall(self, key: str) -> bool:
+        """Up on the first line of an empty box (or of a prompt brought back, unchanged): the prompt sent
+        before it; Down on the last line: the next one, then the empty box again."""
+        row, last = self.cursor_location[0], self.document.line_count - 1
+        if self.editing is not None or (key == "up" and row) or (key == "down" and row < last):
+            return False
+        if self._recall_at is None or self.text != self._recalled[self._recall_at]:
+            if self.text or key == "down":
+                self._recall_at = None
+                return False
+            seen = [*self.earlier_prompts(), *self.sent]
+            self._recalled = [inert(p) for n, p in enumerate(seen) if p and p not in seen[n + 1 :]]
+            self._recall_at = len(self._recalled)
+        at = self._recall_at + (-1 if key == "up" else 1)
+        if at < 0:
+            return bool(self._recalled)
+        self._recall_at = at if at < len(self._recalled) else None
+        self.text = self._recalled[at] if self._recall_at is not None else ""
+        self.move_cursor(self.document.end)
+        return True
+
+    def action_clear_prompt(self) -> None:
+        self.pastes.clear()
+        self.delete((0, 0), self.document.end)  # an edit like any other: Ctrl+Z brings it back
+
+    # ---- drafts ----------------------------------------------------------------------------------
+    def _on_text_area_changed(self) -> None:
+        if self.drafts is not None and self.editing is None:
+            if self._draft_timer is not None:
+                self._draft_timer.stop()
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self.keep_draft)
+
+    def on_unmount(self) -> None:
+        if self.drafts is not None and self.editing is None:
+            self.drafts.put(self.draft_key, self.full_text())  # the app writes the file as it quits
+
+    def keep_draft(self) -> None:
+        """The box's text becomes the draft of its conversation, written to the file in a thread."""
+        if (
+            self.drafts is not None
+            and self.editing is None
+            and self.drafts.put(self.draft_key, self.full_text())
+        ):
+            threading.Thread(target=self.drafts.save, name="drafts", daemon=True).start()
+
+    def move_draft(self, key: str) -> None:
+        """The prompt in the box is being sent in conversation ``key`` (one just created): its draft goes
+        with it."""
+        if self.drafts is not None and key != self.draft_key:
+            self.drafts.put(self.draft_key, "")
+            self.draft_key = key
+            self.keep_draft()
+
+    def restore_draft(self) -> None:
+        """The drafts were read: an empty box takes its conversation's."""
+        if self.drafts is not None and not self.text:
+            self.text = inert(self.drafts.get(self.draft_key))
+            self.move_cursor(self.document.end)
+
+    def switch_draft(self, key: str) -> None:
+        """Another conversation is shown: keep this one's draft, put back that one's."""
+        if key == self.draft_key or self.drafts is None:
+            return
+        self.end_edit()
+        self.keep_draft()
+        self.draft_key = key
+        self.pastes.clear()
+        self.text = inert(self.drafts.get(key))
+        self.move_cursor(self.document.end)
 
     def _on_paste(self, event: events.Paste) -> None:
         if self.read_only:
@@ -125,6 +219,7 @@ class PromptBox(TextArea):
         """The prompt sent is in the history now: let go of it (and of the edit, if it was one).
         What was typed meanwhile after it stays."""
         sent = message.message.text()
+        self.sent.append(sent)
         self.post_message(self.LetGo())
         if self.editing is not None:
             self.end_edit()
@@ -160,5 +255,7 @@ class PromptBox(TextArea):
             self.screen.refresh_bindings()
 
 
+DRAFT_DELAY = 0.5
+"""Seconds after the last key before the draft is kept."""
 BIG_PASTE = 20_000
 """A paste longer than this (characters) stands in the box as one line."""
