@@ -94,9 +94,15 @@ class Library:
         """Delete one conversation for good (from the trash view): there is no undo."""
         await asyncio.to_thread(self.store.delete_forever, [conversation_id])
 
-    async def empty_trash(self) -> int:
-        """Delete every conversation in the trash for good; how many went."""
-        return await asyncio.to_thread(lambda: self.store.delete_forever(self.store.trashed()))
+    async def empty_trash(self) -> list[str]:
+        """Delete every conversation in the trash for good; which went."""
+
+        def empty() -> list[str]:
+            ids = self.store.trashed()
+            self.store.delete_forever(ids)
+            return ids
+
+        return await asyncio.to_thread(empty)
 
     async def undo(self, highlighted: str | None) -> str:
         """Restore: in the trash view the highlighted conversation, elsewhere the last one trashed

@@ -4,6 +4,8 @@ shell, and --compact gives the space back."""
 
 from __future__ import annotations
 
+import json
+
 from claude_textual.cli import main
 from claude_textual.store.history import History
 from claude_textual.ui.screens.dialogs import ConfirmScreen
@@ -30,6 +32,8 @@ async def test_in_the_trash_delete_and_empty_trash_delete_for_good(make_app, db_
     for conversation_id in ids[:3]:
         history.trash(conversation_id)
     history.close()
+    drafts = db_path.parent / "drafts.json"  # what was typed in them and not sent goes with them
+    drafts.write_text(json.dumps({i: f"draft of {i}" for i in ids}))
     app = make_app()
     async with run(app) as pilot:
         await ready(pilot)
@@ -52,6 +56,7 @@ async def test_in_the_trash_delete_and_empty_trash_delete_for_good(make_app, db_
         assert {h.conversation_id for h in history.search("question")} == {ids[3]}, "no search rows left"
     finally:
         history.close()
+    assert json.loads(drafts.read_text()) == {ids[3]: f"draft of {ids[3]}"}
 
 
 def test_the_delete_command(db_path, capsys):

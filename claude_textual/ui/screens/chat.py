@@ -171,6 +171,10 @@ class ChatScreen(Screen):
         if message.conversation_id == self.session.conversation_id:
             await self.action_new_conversation()
 
+    async def on_sidebar_deleted_for_good(self, message: Sidebar.DeletedForGood) -> None:
+        self.drafts.forget(message.ids)
+        await asyncio.to_thread(self.drafts.save)
+
     @work(exit_on_error=False, group="window")
     async def on_message_pane_need_earlier(self, message: MessagePane.NeedEarlier) -> None:
         if part := await self.session.earlier(message.before_seq):

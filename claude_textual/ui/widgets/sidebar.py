@@ -53,6 +53,13 @@ class Sidebar(Vertical):
             super().__init__()
             self.conversation_id = conversation_id
 
+    class DeletedForGood(Message):
+        """These conversations are gone for good (their drafts go too)."""
+
+        def __init__(self, ids: list[str]) -> None:
+            super().__init__()
+            self.ids = ids
+
     def __init__(self) -> None:
         super().__init__(id="sidebar")
         self.library: Library | None = None
@@ -158,7 +165,9 @@ class Sidebar(Vertical):
         if library.view == "trash" and await self.app.push_screen_wait(
             ConfirmScreen(question, "Empty trash")
         ):
-            self.notify(f"Deleted {await library.empty_trash():,} conversation(s) for good.")
+            gone = await library.empty_trash()
+            self.notify(f"Deleted {len(gone):,} conversation(s) for good.")
+            self.post_message(self.DeletedForGood(gone))
 
     async def rename(self, library: Library, target: str, title: str) -> None:
         from claude_textual.ui.screens.dialogs import TextPromptScreen
@@ -177,6 +186,7 @@ class Sidebar(Vertical):
                 await library.delete_forever(target)
                 self.notify("Deleted for good.")
                 self.post_message(self.Trashed(target))
+                self.post_message(self.DeletedForGood([target]))
             return
 
         if await self.app.push_screen_wait(ConfirmScreen(f"Move “{title}” to the trash?", "Move to trash")):
