@@ -2,7 +2,7 @@
 
 A prompt that starts with ``/`` and a word is a command, never sent to the model; an unknown one gets a
 hint and stays in the box. ``//`` at the start sends the prompt with one ``/`` (for a prompt that really
-starts with one).
+starts with one). As one is typed, ``completions`` offers the commands, then their arguments.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ COMMANDS = (
     Command("export", "", "export this conversation (Ctrl+E)"),
     Command("usage", "", "usage and cost (Ctrl+T)"),
     Command("retry", "", "answer the last prompt again (Ctrl+R)"),
+    Command("attach", "[PATH]", "attach a file (no path: the file picker, Ctrl+L)"),
+    Command("title", "TEXT", "rename this conversation"),
+    Command("delete", "", "move this conversation to the trash (asks first)"),
 )
 NAMES = {c.name: c for c in COMMANDS}
 
@@ -78,6 +81,29 @@ def option(command: Command, argument: str) -> tuple[str, object] | str:
         return ("thinking", argument) if argument in THINKING_MODES else f"/thinking takes {command.argument}"
     value = "" if argument == "none" else argument
     return ("effort", value) if value in EFFORTS else f"/effort takes {command.argument}"
+
+
+def completions(line: str, models: list[str]) -> list[tuple[str, str]]:
+    """What the first line of the box, being typed, may complete to: (the whole line completed, a
+    label). ``/mo`` offers ``/model `` …; ``/model cl`` the ``models``; ``/thinking `` and ``/effort ``
+    their values. Nothing once the line is more than that."""
+    if not line.startswith("/") or line.startswith("//"):
+        return []
+    word, space, argument = line[1:].partition(" ")
+    if not space:
+        return [
+            (f"/{c.name} ", f"/{c.name}" + (f" {c.argument}" if c.argument else "") + f" — {c.does}")
+            for c in COMMANDS
+            if c.name.startswith(word.lower())
+        ]
+    values = {
+        "model": models,
+        "thinking": list(THINKING_MODES),
+        "effort": [e for e in EFFORTS if e] + ["none"],
+    }.get(word.lower(), [])
+    if " " in argument:
+        return []
+    return [(f"/{word} {v}", v) for v in values if v.startswith(argument) and v != argument]
 
 
 def help_lines() -> list[tuple[str, str]]:

@@ -70,3 +70,72 @@ async def test_double_slash_sends_a_prompt_that_starts_with_a_slash(api, make_ap
         await send_and_wait(pilot, "//etc is a folder?")
     (body,) = sent(api)
     assert body["messages"][-1]["content"][0]["text"] == "/etc is a folder?"
+
+
+async def test_commands_complete_as_they_are_typed(api, make_app):
+    """/mo offers /model (Tab takes it), then the model ids; /thinking its values; a prompt is not
+    completed, nor a path."""
+    from claude_textual.ui.widgets.composer import Completions
+
+    app = make_app()
+    async with run(app) as pilot:
+        await ready(pilot)
+        box = app.chat.query_one(PromptBox)
+        menu = app.chat.query_one(Completions)
+
+        def offered() -> list[str]:
+            if not menu.has_class("-shown"):
+                return []
+            return [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+
+        box.focus()
+        await pilot.press("slash", "m", "o")
+        await wait_for(pilot, lambda: offered(), what="the commands")
+        assert offered() == ["/model NAME — this conversation's model"]
+        await pilot.press("tab")
+        assert box.text == "/model "
+        await pilot.press(*"claude-opus-5")
+        await wait_for(pilot, lambda: "claude-opus-5-5" in offered(), what="the model ids")
+        await pilot.press("tab")
+        assert box.text == "claude-opus-5-5".join(["/model ", ""])
+        box.clear()
+        await pilot.press(*"/thinking ")
+        await wait_for(pilot, lambda: offered() == ["off", "adaptive", "enabled"], what="the values")
+        await pilot.press("escape")
+        assert not offered()
+        box.clear()
+        await pilot.press(*"/usr/lib is")
+        await pilot.pause()
+        assert not offered()
+
+
+async def test_title_attach_and_delete(api, make_app, db_path, tmp_path):
+    from claude_textual.store.history import History
+    from claude_textual.ui.screens.dialogs import ConfirmScreen
+    from claude_textual.ui.widgets.composer import Composer
+
+    api.then(stream_reply(text_reply(["Hi."])))
+    note = tmp_path / "note.txt"
+    note.write_text("a note")
+    log = NotificationLog()
+    app = make_app()
+    async with run(app, log) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "hello")
+        conversation_id = app.chat.session.conversation_id
+        await send(pilot, "/title Trip plans")
+        await wait_for(pilot, lambda: app.chat.sub_title == "Trip plans", what="renamed")
+        await send(pilot, f"/attach {note}")
+        composer = app.chat.query_one(Composer)
+        await wait_for(pilot, lambda: [a.name for a in composer.attachments] == ["note.txt"], what="attached")
+        await send(pilot, "/delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.chat.session.conversation_id is None, what="a new conversation")
+    history = History(db_path)
+    try:
+        conversation = history.get_conversation(conversation_id)
+        assert conversation.title == "Trip plans" and conversation.deleted_at is not None
+    finally:
+        history.close()
+    assert len(sent(api)) == 1, "no command reached the model"

@@ -24,8 +24,13 @@ EXTRA = {
     "Anywhere": [("Tab / Shift+Tab", "Move the focus: title filter, list, transcript, prompt")],
     "Prompt box": [
         ("Enter", "A new line (Ctrl+S sends)"),
+        ("Up / Down", "In an empty box: the prompts sent before, and back"),
+        ("Tab", "Complete an @path (a file is attached) or a /command and its argument"),
         ("Ctrl+Z / Ctrl+Y", "Undo / redo"),
         ("paste", "A paste over 20,000 characters stands as one line and is sent whole"),
+    ],
+    "Transcript (select a message with j / k)": [
+        ("any other letter", "Goes to the prompt box, and so does the focus")
     ],
     "Conversation list": [("Enter", "Open the highlighted conversation"), ("/", "Filter the titles")],
 }
@@ -46,15 +51,17 @@ def sections(display) -> dict[str, list[tuple[str, str]]]:
     from claude_textual.ui.app import ClaudeApp
     from claude_textual.ui.screens.chat import ChatScreen
     from claude_textual.ui.screens.usage import UsageScreen
+    from claude_textual.ui.widgets.composer import Composer
     from claude_textual.ui.widgets.conversation_list import ConversationList
     from claude_textual.ui.widgets.message_pane import MessagePane
     from claude_textual.ui.widgets.prompt import PromptBox
+    from claude_textual.ui.widgets.sidebar import Sidebar
 
     found = {
         "Anywhere": _rows([*ClaudeApp.BINDINGS, *ChatScreen.BINDINGS], display),
-        "Prompt box": _rows(PromptBox.BINDINGS, display),
+        "Prompt box": _rows([*PromptBox.BINDINGS, *Composer.BINDINGS], display),
         "Transcript (select a message with j / k)": _rows(MessagePane.BINDINGS, display),
-        "Conversation list": _rows(ConversationList.BINDINGS, display),
+        "Conversation list": _rows([*ConversationList.BINDINGS, *Sidebar.BINDINGS], display),
         "Usage screen (Ctrl+T)": _rows(UsageScreen.BINDINGS, display),
     }
     for where, rows in EXTRA.items():

@@ -1,4 +1,5 @@
-"""Where a prompt is written: the prompt box, its attachments as chips above it, and ``@path`` completion.
+"""Where a prompt is written: the prompt box, its attachments as chips above it, and the completion of
+``@path`` and of slash commands (``/mo`` → ``/model ``, then the model ids).
 
 A file is attached by typing ``@`` and a path (Tab completes it; on a file, Tab attaches it), by the
 file picker (Ctrl+L, or "Attach a file" in the palette), or by pasting its path (as terminals paste a
@@ -23,7 +24,9 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from claude_textual.core.attachments import AttachError, Attachment, read, resolve
+from claude_textual.core.catalogue import Catalogue
 from claude_textual.core.sanitize import inert
+from claude_textual.ui.slash import completions
 from claude_textual.ui.widgets.prompt import PromptBox
 
 MENTION = re.compile(r"(?:^|\s)@(\S*)$")
@@ -204,7 +207,7 @@ class Composer(Vertical):
         self.query_one("#attachments").remove_children()
         self._show_chips()
 
-    # ---- @ completion -----------------------------------------------------------------------------
+    # ---- completion: @path, /command --------------------------------------------------------------
     @on(TextArea.Changed)
     @on(TextArea.SelectionChanged)
     def follow_cursor(self) -> None:
@@ -212,9 +215,15 @@ class Composer(Vertical):
         row, column = box.cursor_location
         line = box.document.get_line(row)[:column] if row < box.document.line_count else ""
         match = MENTION.search(line)
-        if match is None or box.selection.start != box.selection.end:
+        command = row == 0 and column == len(box.document.get_line(0)) and line.startswith("/")
+        if box.selection.start != box.selection.end or box.editing is not None or not (match or command):
             self._token = None
             self.query_one(Completions).remove_class("-shown")
+            return
+        if match is None:  # a slash command: completed from the box's start
+            self._token = (0, 0, line)
+            found = completions(line, [m.id for m in Catalogue().models])
+            self._show_completions(line, [(done, inert(label)) for done, label in found])
             return
         token = match.group(1)
         self._token = (row, column - len(token), token)
@@ -222,15 +231,16 @@ class Composer(Vertical):
 
     @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
     def list_paths(self, token: str) -> None:
-        found = candidates(token, self.cwd)
+        found = [(path, inert(path)) for path, _ in candidates(token, self.cwd)]
         self.app.call_from_thread(self._show_completions, token, found)
 
-    def _show_completions(self, token: str, found: list[tuple[str, bool]]) -> None:
+    def _show_completions(self, token: str, found: list[tuple[str, str]]) -> None:
+        """Show (completion, label) pairs for ``token``, unless the token changed meanwhile."""
         menu = self.query_one(Completions)
         if self._token is None or self._token[2] != token:
             return  # typed on meanwhile
         menu.clear_options()
-        menu.add_options(Option(Text(inert(path)), id=path) for path, _ in found)
+        menu.add_options(Option(Text(label), id=done) for done, label in found)
         menu.set_class(bool(found), "-shown")
         if found:
             menu.highlighted = 0
@@ -255,6 +265,9 @@ class Composer(Vertical):
         assert self._token is not None
         row, start, token = self._token
         box = self.query_one(PromptBox)
+        if token.startswith("/") and start == 0:  # a command or its argument: the line completed
+            box.replace(completed, (0, 0), (0, len(token)))
+            return
         if completed.endswith("/"):
             box.replace(completed, (row, start), (row, start + len(token)))
             return
