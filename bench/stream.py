@@ -415,7 +415,7 @@ def stream_scenario(
                 db = run_dir / "history.db"
                 conversation_db(db, earlier, args.earlier_kb)
                 config = run_dir / "config.toml"
-                config.write_text('max_retries = 0\nthinking = "off"\n')
+                config.write_text('max_retries = 0\nthinking = "off"\ntitle_model = ""\n')
                 argv = [
                     python,
                     "-c",
@@ -503,7 +503,7 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
     env = child_env(tmp)
     (tmp / "home").mkdir(exist_ok=True)
     config = tmp / "config.toml"
-    config.write_text("max_retries = 0\n")
+    config.write_text("max_retries = 0\ntitle_model = \"\"\n")
     big = tmp / "big.db"
     began = time.perf_counter()
     info = build(big, args.conversations, args.conversations * 2 + args.longest, args.longest)

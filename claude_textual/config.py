@@ -122,6 +122,8 @@ class Settings:
     max_retries: int = 2
     retry_cap: float = 30.0
     title_length: int = 60
+    title_model: str = "claude-haiku-5-5"
+    """The small model that names a conversation after its first reply; "" keeps the first prompt."""
     max_tool_rounds: int = 20
     theme: str = ""
     """A Textual theme by name (``textual-dark``, ``nord``, ``gruvbox``…); "" keeps the one last chosen in

@@ -85,7 +85,7 @@ def caching_api(clock: Clock) -> Iterator[ScriptedAPI]:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(model="claude-test", max_retries=0, timeout=20.0, thinking="off")
+    return Settings(model="claude-test", max_retries=0, timeout=20.0, thinking="off", title_model="")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -296,6 +297,10 @@ async def test_database_trouble_is_explained_everywhere_and_the_file_is_kept(bas
 
     assert digest(trouble.db) == before, "the database file was changed"
     files_after = {p.name for p in trouble.db.parent.iterdir()}
+    drafts = trouble.db.parent / "drafts.json"  # the prompt that could not be sent is kept as a draft
+    if drafts.exists() or not trouble.unprivileged:
+        assert json.loads(drafts.read_text()) == {"": "are you there?"}
+        files_after.discard(drafts.name)
     sidecars = {f"{trouble.db.name}-wal", f"{trouble.db.name}-shm", f"{trouble.db.name}-journal"}
     assert files_after <= files_before | sidecars | trouble.tolerated, files_after - files_before
     for name in (
@@ -452,7 +457,9 @@ async def test_a_damaged_database_that_still_opens_is_said_to_be_damaged(tmp_pat
     finally:
         history.close()
     log = NotificationLog()
-    app = ClaudeApp(Settings(model="claude-test", max_retries=0), db, api_key="sk-test", base_url=api.url)
+    app = ClaudeApp(
+        Settings(model="claude-test", max_retries=0, title_model=""), db, api_key="sk-test", base_url=api.url
+    )
     async with run(app, log) as pilot:
         await wait_for(
             pilot, lambda: any("is damaged" in n.message for n in log.of("error")), what="the notice"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import json
 import re
 import tempfile
@@ -291,6 +292,9 @@ class ToolManager:
     async def aclose(self) -> None:
         """Stop every server started (no process is left behind)."""
         await asyncio.gather(*(s.close() for s in self.servers.values()))
+        # the processes' asyncio transports go now, while the loop runs: collected after it closed,
+        # each would warn "Event loop is closed" from its __del__
+        gc.collect()
 
 
 def _offered(servers: list[ToolServer]) -> tuple[dict[str, Tool], list[str]]:

@@ -33,9 +33,10 @@ from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.catalogue import Catalogue, fetch_catalogue, read_cache
 from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
 from claude_textual.core.describe import title_from
-from claude_textual.core.model import Conversation, Message, Status, Totals
+from claude_textual.core.model import Conversation, Message, Status, Totals, Usage
 from claude_textual.core.recorder import RecordError
 from claude_textual.core.requests import build_params, fit_settings
+from claude_textual.core.titles import clean_title, title_params
 from claude_textual.core.turn import Notice, ReplyClosed, Turn, TurnEvent
 from claude_textual.session.library import Library
 
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 WINDOW = 20
 """How many messages a window holds when a conversation opens, and how many more each load adds."""
 
+TITLE_WAIT = 30.0
+"""Seconds the small model has to name a conversation."""
 QUIT_WAIT = 10.0
 """Seconds the app waits, when it quits, for a reply's last save (a locked database may hold it)."""
 
@@ -146,6 +149,10 @@ class ChatSession:
         self.running = False
         """A send or a retry is under way: planned, or its turn running."""
         self.approve: Approver | None = None
+        self.titled: Callable[[str, str], None] | None = None
+        """Told (conversation id, title) when the small model named a conversation (``title_model``)."""
+        self._untitled: dict[str, str] = {}  # created here, still with the first prompt's title
+        self._naming: set[asyncio.Task[None]] = set()
         """Asked before a tool that is not pre-approved runs (the UI sets it)."""
         self._said: set[tuple[str | None, str]] = set()
         self._store_tried = asyncio.Event()  # set once the history is open, or failed to open
@@ -180,10 +187,47 @@ class ChatSession:
         soon as it can, rather than being refused."""
         await self._store_tried.wait()
 
+    def _name_soon(self, prompt: Message, reply: Message) -> None:
+        """The first reply of a conversation created here is in: have the small model name it, beside
+        the rest (nothing waits for it)."""
+        auto = self._untitled.pop(reply.conversation_id or "", None)
+        if auto is None or reply.status is not Status.COMPLETE or not self.settings.title_model:
+            return
+        task = asyncio.create_task(self._name(prompt.text(), reply, auto))
+        self._naming.add(task)
+        task.add_done_callback(self._naming.discard)
+
+    async def _name(self, prompt: str, reply: Message, auto: str) -> None:
+        """Ask ``title_model`` for a title and keep it, with what the call cost, unless the conversation
+        was renamed meanwhile; any failure leaves the first prompt's title."""
+        settings = self.effective()
+        caps = (self.catalogue or Catalogue()).capabilities(settings.title_model)
+        try:
+            client = await self.connect()
+            response = await asyncio.wait_for(
+                client.messages.create(**title_params(prompt, reply.text(), settings, caps)), TITLE_WAIT
+            )
+            text = "".join(getattr(block, "text", "") for block in response.content)
+            raw = {**response.usage.to_dict(mode="json"), "purpose": "title"}
+            usage = Usage(raw=raw, request_id=getattr(response, "_request_id", None), model=response.model)
+        except Exception:  # noqa: BLE001 - no title from the small model: the first prompt's stays
+            return
+        title, store = clean_title(text, settings.title_length), self.store
+        if title is None or store is None or reply.conversation_id is None:
+            return
+        try:
+            named = await asyncio.to_thread(store.add_title, reply, usage, title, auto)
+        except RecordError:
+            return
+        if named and self.titled is not None:
+            self.titled(reply.conversation_id, title)
+
     async def close(self) -> None:
         """Close the history (at quit), once the last reply's final save is done: the last connection
         checkpoints the WAL into the database and removes the ``-wal`` file, so no second copy of the
         last writes is left beside it."""
+        for task in list(self._naming):
+            task.cancel()
         saving = self.turn.saving if self.turn is not None else None
         if saving is not None and not saving.done():
             await asyncio.wait([saving], timeout=QUIT_WAIT)
@@ -437,6 +481,7 @@ class ChatSession:
             )
             if self.options:
                 store.set_options(conversation.id, self.options)
+            self._untitled[conversation.id] = conversation.title
             return Window(replace(conversation, options=dict(self.options)), [])
         if editing is not None:
             start_edit(store, self.conversation_id, editing)
@@ -526,6 +571,8 @@ class ChatSession:
                 async for event in events:
                     if isinstance(event, ReplyClosed) and event.message.usage is not None:
                         self.used = used_tokens(event.message.usage.raw)
+                    if isinstance(event, ReplyClosed) and ready.prompt is not None:
+                        self._name_soon(ready.prompt, event.message)
                     yield event
                     while self.store is not None and self.store.notices:  # the file was written again
                         yield Notice(self.store.notices.pop(0))

@@ -454,7 +454,8 @@ class History:
                 for message_id, data in block_rows:
                     blocks[message_id].append(data)
                 for u in session.exec(select(UsageRow).where(col(UsageRow.message_id).in_(chunk))):
-                    usage[u.message_id] = _usage(u)
+                    if (u.raw or {}).get("purpose") != "title":  # what naming it cost is not the reply's
+                        usage[u.message_id] = _usage(u)
         return [_message(rows[i], blocks[i], usage.get(i)) for i in ids if i in rows]
 
     def add_message(
@@ -725,6 +726,21 @@ class History:
             cost_usd=usage.cost_usd,
             price_source=usage.price_source,
         )
+
+    def add_title(self, reply: Message, usage: Usage, title: str, auto: str) -> bool:
+        """The small model's ``title`` for ``reply``'s conversation, and what asking cost (a usage row
+        marked ``purpose: title``, counted in the totals, not shown as the reply's usage): the title
+        is kept only while the conversation still has its first-prompt title ``auto``. Whether it was."""
+        self._ensure_file()
+        with Session(self.engine) as session:
+            session.add(self._usage_row(reply, usage))
+            renamed = session.exec(
+                update(ConversationRow)
+                .where(col(ConversationRow.id) == reply.conversation_id, col(ConversationRow.title) == auto)
+                .values(title=title)
+            ).rowcount
+            session.commit()
+        return bool(renamed)
 
     def add_usage(self, message: Message, usage: Usage) -> None:
         self._ensure_file()

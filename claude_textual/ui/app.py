@@ -157,6 +157,8 @@ class ClaudeApp(App):
 
         key = "demo" if self.demo else (self.base_url or "https://api.anthropic.com")
         settings = replace(self.settings, model=self.model)
+        if self.demo:  # the demo's backend is not Claude: no small model to name conversations
+            settings = replace(settings, title_model="")
         return ChatSession(
             settings,
             connect=self.connect,

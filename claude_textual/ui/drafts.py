@@ -22,6 +22,7 @@ class Drafts:
         self.path = path
         self.texts: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._changed = False  # since the file was last written
 
     def load(self) -> None:
         """Read the file (in a thread): a missing or broken one is no drafts."""
@@ -49,17 +50,22 @@ class Drafts:
                 self.texts[key] = text
             else:
                 self.texts.pop(key, None)
+            self._changed = True
             return True
 
     def forget(self, keys: list[str]) -> None:
         """Conversations deleted for good take their drafts with them."""
         with self._lock:
             for key in keys:
-                self.texts.pop(key, None)
+                self._changed |= self.texts.pop(key, None) is not None
 
     def save(self) -> None:
-        """Write the file (call it in a thread); a read-only data dir keeps drafts for this run only."""
+        """Write the file if a draft changed (call it in a thread); a read-only data dir keeps drafts for
+        this run only."""
         with self._lock:
+            if not self._changed:
+                return
+            self._changed = False
             text = json.dumps({k: v for k, v in self.texts.items() if len(v) <= LARGEST})
         with contextlib.suppress(OSError):
             write_private(self.path, text)

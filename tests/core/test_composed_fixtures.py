@@ -55,7 +55,7 @@ async def test_progress_streams_open_between_tool_calls_on_screen(api, make_app)
     api.then(
         composed("composed_progress_between_tool_calls.sse"), composed("composed_display_summarized.sse")
     )
-    app = make_app(settings=Settings(model="claude-sonnet-5-5", max_retries=0))
+    app = make_app(settings=Settings(model="claude-sonnet-5-5", max_retries=0, title_model=""))
     async with run(app) as pilot:
         await ready(pilot)
         await send(pilot, "compare a.txt and b.txt")

@@ -22,5 +22,5 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 @pytest.fixture
 def app_env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "home").mkdir()
-    (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
+    (tmp_path / "config.toml").write_text('max_retries = 0\ntimeout = 30.0\ntitle_model = ""\n')
     return base_env(tmp_path)

@@ -82,7 +82,7 @@ def test_two_apps_stream_into_one_database_while_the_cli_reads_it(
     terminals: dict[str, Terminal], api: LoopbackServer, tmp_path: Path
 ):
     (tmp_path / "home").mkdir()
-    (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
+    (tmp_path / "config.toml").write_text('max_retries = 0\ntimeout = 30.0\ntitle_model = ""\n')
     env = {**base_env(tmp_path), "ANTHROPIC_API_KEY": "sk-test-two", "ANTHROPIC_BASE_URL": api.url}
 
     for term in terminals.values():

@@ -86,7 +86,7 @@ def test_kill_9_mid_reply_keeps_the_checkpointed_text_and_ctrl_r_retries(
     terminals: list[Terminal], api: ScriptedAPI, tmp_path: Path
 ):
     (tmp_path / "home").mkdir()
-    (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
+    (tmp_path / "config.toml").write_text('max_retries = 0\ntimeout = 30.0\ntitle_model = ""\n')
     env = {
         **base_env(tmp_path),
         "ANTHROPIC_API_KEY": "sk-test-crash",

@@ -19,7 +19,7 @@ from tests.e2e.test_terminal_bytes import (
 
 def test_quitting_as_the_reply_ends_keeps_all_of_it(api: ScriptedAPI, tmp_path):
     (tmp_path / "home").mkdir()
-    (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
+    (tmp_path / "config.toml").write_text('max_retries = 0\ntimeout = 30.0\ntitle_model = ""\n')
     env = clean_env(
         tmp_path,
         ANTHROPIC_API_KEY="sk-test",

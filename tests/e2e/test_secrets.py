@@ -49,7 +49,7 @@ def test_private_dir_makes_every_missing_level_0700(tmp_path):
 def test_the_api_key_is_written_nowhere_and_our_files_are_private(api: ScriptedAPI, tmp_path: Path):
     (tmp_path / "home").mkdir()
     config = tmp_path / "config.toml"
-    config.write_text("max_retries = 0\ntimeout = 30.0\n")
+    config.write_text('max_retries = 0\ntimeout = 30.0\ntitle_model = ""\n')
     config_stat = (config.read_bytes(), config.stat().st_mtime_ns)
     db = tmp_path / "data" / "nested" / "history.db"  # both directories are ours to create
     env = clean_env(

@@ -50,7 +50,7 @@ def assert_inert(data: bytes, where: str) -> None:
 @pytest.fixture
 def env(tmp_path: Path, api: ScriptedAPI) -> dict[str, str]:
     (tmp_path / "home").mkdir()
-    (tmp_path / "config.toml").write_text("max_retries = 0\ntimeout = 30.0\n")
+    (tmp_path / "config.toml").write_text('max_retries = 0\ntimeout = 30.0\ntitle_model = ""\n')
     return clean_env(
         tmp_path,
         ANTHROPIC_API_KEY="sk-test",

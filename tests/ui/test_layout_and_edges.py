@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.geometry import Region
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
@@ -152,3 +153,31 @@ async def test_exports_go_to_the_export_folder_not_the_working_directory(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: exports.is_dir() and list(exports.iterdir()), what="the file")
     assert list(work.iterdir()) == []
+
+
+async def test_selecting_a_message_leaves_its_lines_as_they_were(api, make_app):
+    """j marks the message without drawing its text at another width (it used to re-wrap)."""
+    from tests.core._streams import stream_reply, text_reply
+
+    words = " ".join(f"word{n}" for n in range(120))
+    api.then(stream_reply(text_reply([words])))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await send_and_wait(pilot, "a long answer, please")
+        [reply] = assistants(app)
+        await pilot.pause()
+        view = reply.query_one(".text-block")
+
+        def drawn() -> tuple[object, list[str]]:
+            lines = view.render_lines(Region(0, 0, view.size.width, view.size.height))
+            return view.size, [line.text.rstrip() for line in lines]
+
+        before = drawn()
+        assert len(before[1]) > 3 and "word119" in "".join(before[1])
+        pane = app.screen.query_one("#messages")
+        pane.focus()
+        await pilot.press("j", "j")
+        await wait_for(pilot, lambda: pane.selected is reply, what="the reply selected")
+        await pilot.pause()
+        assert drawn() == before

@@ -32,7 +32,9 @@ def offered(screen, key: str) -> list[str]:
 )
 async def test_the_choices_follow_the_model(api, make_app, model, thinking, efforts, says):
     api.models = [model_info(c.id, c.name, c.context_window, caps=c.caps) for c in BUILTIN]
-    app = make_app(settings=Settings(model=model, thinking="enabled", effort="max", max_retries=0))
+    app = make_app(
+        settings=Settings(model=model, thinking="enabled", effort="max", max_retries=0, title_model="")
+    )
     async with run(app) as pilot:
         await ready(pilot)
         screen = await open_options(pilot)
@@ -49,7 +51,7 @@ async def test_deprecated_and_retired_models_are_marked(api, make_app):
         model_info("claude-old", "Claude Old", 200_000, lifecycle="deprecated", retires_at="2027-01-05"),
         model_info("claude-gone", "Claude Gone", 200_000, lifecycle="retired"),
     ]
-    app = make_app(settings=Settings(model="claude-gone", max_retries=0))
+    app = make_app(settings=Settings(model="claude-gone", max_retries=0, title_model=""))
     async with run(app) as pilot:
         await ready(pilot)
         screen = await open_options(pilot)
@@ -72,7 +74,7 @@ async def test_switching_model_mid_conversation_keeps_it_alive(api, make_app):
         fixture_reply("docs_basic_text.sse"),
     )
     log = NotificationLog()
-    app = make_app(settings=Settings(model="claude-opus-5-5", max_retries=0))
+    app = make_app(settings=Settings(model="claude-opus-5-5", max_retries=0, title_model=""))
     async with run(app, log) as pilot:
         await ready(pilot)
         await send_and_wait(pilot, "2+2?")
@@ -104,7 +106,9 @@ async def test_sending_on_a_retired_model_offers_a_switch_in_one_key(api, make_a
         ),
     ]
     api.then(fixture_reply("docs_basic_text.sse"))
-    app = make_app(settings=Settings(model="claude-sonnet-3-9", max_retries=0, thinking="off"))
+    app = make_app(
+        settings=Settings(model="claude-sonnet-3-9", max_retries=0, thinking="off", title_model="")
+    )
     async with run(app) as pilot:
         await ready(pilot)
         await open_options(pilot)  # the model list is fetched (and cached) once Ctrl+O is opened

@@ -62,6 +62,7 @@ class ChatScreen(Screen):
         super().__init__()
         self.session = session
         session.approve = self.ask_approval
+        session.titled = self.titled
         self.turn_worker: Worker | None = None
 
     def compose(self) -> ComposeResult:
@@ -106,7 +107,10 @@ class ChatScreen(Screen):
     # ---- opening -----------------------------------------------------------------------------------
     @work(exit_on_error=False, group="history")
     async def open_history(self) -> None:
-        status = self.query_one(StatusBar)
+        status, box = self.query_one(StatusBar), self.query_one(PromptBox)
+        await asyncio.to_thread(self.drafts.load)  # drafts do not need the history: kept even without it
+        box.drafts = self.drafts
+        box.restore_draft()
         try:
             recovered = await self.session.open_store(self.app.db_path)
         except RecordError as exc:
@@ -114,9 +118,6 @@ class ChatScreen(Screen):
             self.say(str(exc), title="Database", severity="error", timeout=30)
             return
         status.state = ""
-        await asyncio.to_thread(self.drafts.load)
-        self.query_one(PromptBox).drafts = self.drafts
-        self.query_one(PromptBox).restore_draft()
         if recovered:
             self.say(f"{recovered} reply(s) cut off by an earlier crash were kept, marked interrupted.")
         assert self.session.library is not None
@@ -162,6 +163,12 @@ class ChatScreen(Screen):
         if message.conversation_id != self.session.conversation_id:
             self.open(message.conversation_id)
         self.query_one(PromptBox).focus()
+
+    def titled(self, conversation_id: str, title: str) -> None:
+        """The small model named a conversation: the header (if it is open) and the list show it."""
+        if conversation_id == self.session.conversation_id:
+            self.sub_title = inert(title)
+        self.query_one(Sidebar).reload()
 
     def on_sidebar_renamed(self, message: Sidebar.Renamed) -> None:
         if message.conversation_id == self.session.conversation_id:
