@@ -150,7 +150,7 @@ def main() -> None:
         conversations = history.count_conversations()
         (tmp / "home").mkdir()
         config = tmp / "config.toml"
-        config.write_text("max_retries = 0\ntitle_model = \"\"\n")
+        config.write_text('max_retries = 0\ntitle_model = ""\n')
         env = environment(tmp)
         command = installed_command()
 

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(name)
         (tmp / "home").mkdir()
         config = tmp / "config.toml"
-        config.write_text("max_retries = 0\ntitle_model = \"\"\n")
+        config.write_text('max_retries = 0\ntitle_model = ""\n')
         db = args.db or tmp / "history.db"
         env = environment(tmp)
         app_args = ["--db", str(db), "--config", str(config)]

@@ -503,7 +503,7 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
     env = child_env(tmp)
     (tmp / "home").mkdir(exist_ok=True)
     config = tmp / "config.toml"
-    config.write_text("max_retries = 0\ntitle_model = \"\"\n")
+    config.write_text('max_retries = 0\ntitle_model = ""\n')
     big = tmp / "big.db"
     began = time.perf_counter()
     info = build(big, args.conversations, args.conversations * 2 + args.longest, args.longest)

@@ -381,24 +381,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"claude-textual: {attached}", file=sys.stderr)
         return 2
 
+    from claude_textual.config import cache_dir
     from claude_textual.core.client import api_key_from_env
+    from claude_textual.guard import run_guarded
 
     settings = app_settings(args)
     api_key = api_key_from_env()
-    import os
 
-    from claude_textual.ui.app import ClaudeApp
+    def start() -> int:
+        import os
 
-    app = ClaudeApp(
-        settings,
-        db,
-        api_key=api_key,
-        base_url=os.environ.get("ANTHROPIC_BASE_URL"),
-        demo=args.demo or api_key is None,
-        model=args.model,
-        initial_prompt=args.prompt,
-        initial_attachments=attached,
-        resume=args.resume,
-    )
-    app.run(mouse=not args.no_mouse)
-    return app.return_code or 0
+        from claude_textual.ui.app import ClaudeApp
+
+        app = ClaudeApp(
+            settings,
+            db,
+            api_key=api_key,
+            base_url=os.environ.get("ANTHROPIC_BASE_URL"),
+            demo=args.demo or api_key is None,
+            model=args.model,
+            initial_prompt=args.prompt,
+            initial_attachments=attached,
+            resume=args.resume,
+        )
+        app.run(mouse=not args.no_mouse)
+        return app.return_code or 0
+
+    return run_guarded(start, db, cache_dir() / "crash.log")  # the terminal is put back after a crash
