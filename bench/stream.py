@@ -84,6 +84,8 @@ PROBE = """
 import atexit, json, os, runpy, sys, time
 _ticks = []
 def _dump():
+    if not _ticks:  # the crash guard's watching parent: the app's own process writes the file
+        return
     with open(os.environ["BENCH_LAG_FILE"], "w") as f:
         json.dump(_ticks, f)
 atexit.register(_dump)
@@ -102,7 +104,7 @@ textual.app.App._ready = _ready_with_ticker
 if os.environ.get("BENCH_PROFILE"):  # --profile: cProfile of the event-loop thread, whole run
     import cProfile
     _profile = cProfile.Profile()
-    atexit.register(lambda: (_profile.disable(), _profile.dump_stats(os.environ["BENCH_PROFILE"])))
+    atexit.register(lambda: _ticks and (_profile.disable(), _profile.dump_stats(os.environ["BENCH_PROFILE"])))
     _profile.enable()
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")

@@ -211,6 +211,9 @@ class ClaudeApp(App):
         yield SystemCommand(
             "New conversation", "Start a new conversation (Ctrl+N)", chat.action_new_conversation
         )
+        yield SystemCommand(
+            "Open a conversation", "Find it in the list by its title (/ in the list)", self.action_filter
+        )
         yield SystemCommand("Search", "Search every message (Ctrl+F)", self.action_search)
         yield SystemCommand(
             "Attach a file", "An image, a PDF or a text file, from a file picker (Ctrl+L)", self.action_attach

@@ -23,6 +23,8 @@ async def test_the_palette_offers_what_makes_sense_now_and_runs_it(api, make_app
         assert {"Export", "Retry"} <= offered(app), "with a conversation open"
         await run_from_palette(pilot, "new conversation", "New conversation")
         await wait_for(pilot, lambda: app.chat.session.conversation_id is None, what="a new conversation")
+        await run_from_palette(pilot, "open a conv", "Open a conversation")
+        await wait_for(pilot, lambda: app.screen.focused is app.chat.query_one("#filter"), what="the filter")
         await run_from_palette(pilot, "help: every", "Help: every key")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
 
