@@ -100,6 +100,12 @@ async def test_a_dialog_shows_its_own_keys(make_app, db_path):
         assert keys.get("y") == "Yes" and keys.get("n") == "No"
         assert "Export" not in keys.values() and "Send" not in keys.values()
         await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="the dialog gone")
+        await pilot.press("ctrl+o")  # the settings screen: its own keys too
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OptionsScreen", what="the settings")
+        await pilot.pause()
+        keys = footer_keys(app.screen)
+        assert keys.get("escape") == "Cancel" and "Export" not in keys.values(), keys
 
 
 async def test_the_title_filter_is_said_and_esc_clears_it(make_app, db_path):

@@ -62,8 +62,8 @@ class MessagePane(Growing, VerticalScroll):
     MessagePane.-hide-thinking .thinking-block { display: none; }
     """
     BINDINGS = [
-        Binding("k", "select(-1)", "Prev msg", show=False),
-        Binding("j", "select(1)", "Next msg", show=False),
+        Binding("k", "select(-1)", "Prev msg"),
+        Binding("j", "select(1)", "Next msg"),
         Binding("c", "copy_message", "Copy msg"),
         Binding("C", "show_text", "Show to select", show=False),
         Binding("y", "copy_code", "Copy code"),
