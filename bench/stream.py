@@ -15,7 +15,7 @@ stream / stress
     same SDK. The window measured runs from the first delta sent to the moment the last delta's
     unique text shows up in the terminal output:
 
-    - CPU: the process's CPU time (``/proc/PID/stat`` utime+stime, every thread) over that window's
+    - CPU: the process tree's CPU time (``/proc/PID/stat`` utime+stime, every thread and child) over that window's
       wall time, in cores;
     - event-loop lag: a 5 ms ``set_interval`` timer started in the app process (by a bootstrap that
       wraps ``App._ready``; nothing in the app changes) records how late each tick fires; p50, p99
@@ -193,10 +193,19 @@ def pieces(text: str, words: int = 3) -> list[str]:
 
 
 def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system, all threads) the process has used so far."""
+    """CPU seconds (user + system, all threads) the process and the processes it started (the app runs
+    in a child of the command: ``claude_textual/guard.py``) have used so far."""
+    total = 0.0
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        total += sum(proc_cpu(int(child)) for child in children)
+    return total
 
 
 class Feed:
