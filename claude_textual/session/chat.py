@@ -149,11 +149,11 @@ class ChatSession:
         self.running = False
         """A send or a retry is under way: planned, or its turn running."""
         self.approve: Approver | None = None
+        """Asked before a tool that is not pre-approved runs (the UI sets it)."""
         self.titled: Callable[[str, str], None] | None = None
         """Told (conversation id, title) when the small model named a conversation (``title_model``)."""
         self._untitled: dict[str, str] = {}  # created here, still with the first prompt's title
         self._naming: set[asyncio.Task[None]] = set()
-        """Asked before a tool that is not pre-approved runs (the UI sets it)."""
         self._said: set[tuple[str | None, str]] = set()
         self._store_tried = asyncio.Event()  # set once the history is open, or failed to open
 

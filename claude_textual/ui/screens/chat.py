@@ -165,7 +165,8 @@ class ChatScreen(Screen):
         self.query_one(PromptBox).focus()
 
     def titled(self, conversation_id: str, title: str) -> None:
-        """The small model named a conversation: the header (if it is open) and the list show it."""
+        """A conversation has a new title (the small model's, or /title): the header, if it is the open
+        one, and the list show it."""
         if conversation_id == self.session.conversation_id:
             self.sub_title = inert(title)
         self.query_one(Sidebar).reload()

@@ -155,8 +155,10 @@ class Sidebar(Vertical):
                 await self.rename(library, target, conversation.title)
             elif action == "archive":
                 self.notify(await library.toggle_archived(conversation))
+            elif action == "delete" and library.view == "trash":  # a second delete is for good
+                await self.delete_for_good(library, target, conversation.title)
             elif action == "delete":
-                await self.trash(library, target, conversation.title)
+                await self.move_to_trash(library, target, conversation.title)
 
     async def empty_trash(self, library: Library) -> None:
         from claude_textual.ui.screens.dialogs import ConfirmScreen
@@ -177,17 +179,19 @@ class Sidebar(Vertical):
             await library.rename(target, new)
             self.post_message(self.Renamed(target, new))
 
-    async def trash(self, library: Library, target: str, title: str) -> None:
+    async def delete_for_good(self, library: Library, target: str, title: str) -> None:
         from claude_textual.ui.screens.dialogs import ConfirmScreen
 
-        if library.view == "trash":  # a second delete is for good
-            question = f"Delete “{title}” for good? Its messages, and their search entries, go; no undo."
-            if await self.app.push_screen_wait(ConfirmScreen(question, "Delete for good")):
-                await library.delete_forever(target)
-                self.notify("Deleted for good.")
-                self.post_message(self.Trashed(target))
-                self.post_message(self.DeletedForGood([target]))
-            return
+        question = f"Delete “{title}” for good? Its messages, and their search entries, go; no undo."
+        if await self.app.push_screen_wait(ConfirmScreen(question, "Delete for good")):
+            await library.delete_forever(target)
+            self.notify("Deleted for good.")
+            self.post_message(self.Trashed(target))
+            self.post_message(self.DeletedForGood([target]))
+
+    async def move_to_trash(self, library: Library, target: str, title: str) -> None:
+        """Ask, then move ``target`` to the trash (``u`` in the list undoes it)."""
+        from claude_textual.ui.screens.dialogs import ConfirmScreen
 
         if await self.app.push_screen_wait(ConfirmScreen(f"Move “{title}” to the trash?", "Move to trash")):
             await library.trash(target)
