@@ -18,13 +18,16 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from claude_textual.config import private_dir
 from claude_textual.core.recorder import RecordError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SCHEMA_HEAD = "0006"
 """The newest migration's revision; a test checks it against the migrations folder."""
@@ -287,18 +290,59 @@ def _cannot_create(path: Path, exc: OSError) -> StoreError:
     )
 
 
+@contextlib.contextmanager
+def _opening(path: Path, timeout: float) -> Iterator[None]:
+    """Hold the opening lock of ``path``'s directory: one process at a time migrates and switches a file.
+
+    Several apps opening one new database at once would otherwise straddle each other's migration
+    and switch to WAL, which SQLite refuses as a deadlock (``database is locked``) rather than waiting.
+    The lock is an advisory ``flock`` on the directory itself, so it adds no file and does not touch
+    the database's own (POSIX) locks; where it cannot be taken (no ``fcntl``) the open goes ahead.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise explain(sqlite3.OperationalError("database is locked"), path) from None
+                time.sleep(0.02)
+            except OSError:
+                break  # a file system without flock: go ahead unlocked
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def _switch_to_wal(engine: Engine, timeout: float) -> str:
     """Put the database in WAL mode; the journal mode it ends in.
 
-    The switch needs the file to itself for a moment and, when another process is using it (two apps
-    opening a new database at once), returns the old mode at once instead of waiting: it is tried
-    again until ``timeout``.
+    The switch needs the file to itself for a moment and, when another program has it open, fails
+    at once instead of waiting (the old mode back, or ``database is locked``): it is tried again
+    until ``timeout``.
     """
     deadline = time.monotonic() + timeout
     while True:
-        with engine.connect() as conn:
-            mode = str(conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()).lower()
-        if mode == "wal" or time.monotonic() >= deadline:
+        try:
+            with engine.connect() as conn:
+                mode = str(conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()).lower()
+        except StoreError as exc:
+            if exc.kind != "locked" or time.monotonic() >= deadline:
+                raise
+            mode = ""
+        if mode == "wal" or (mode and time.monotonic() >= deadline):
             return mode
         time.sleep(0.05)
 
@@ -320,8 +364,9 @@ def open_engine(path: Path) -> Engine:
     try:
         # The schema first, the switch to WAL after: a file refused or a migration that fails
         # leaves the file's bytes as they were.
-        migrate(engine, path)
-        mode = _switch_to_wal(engine, timeout_ms / 1000)
+        with _opening(path, timeout_ms / 1000):
+            migrate(engine, path)
+            mode = _switch_to_wal(engine, timeout_ms / 1000)
         if mode != "wal":
             raise StoreError(f"{path}: cannot switch the database to WAL mode (got {mode}).")
     except StoreError:
