@@ -118,6 +118,9 @@ class Settings:
     code_execution: bool = False
     citations: bool = False
     """Ask for citations into attached PDFs and text files (the reply points at the passages it used)."""
+    context_editing: bool = False
+    """Let the API clear old tool results and thinking from requests near the context window (context
+    editing, on models that offer it); the history keeps everything."""
     timeout: float = 600.0
     max_retries: int = 2
     retry_cap: float = 30.0
@@ -166,6 +169,7 @@ OPTION_KEYS = (
     "web_fetch",
     "code_execution",
     "citations",
+    "context_editing",
 )
 """The settings each conversation may set for itself (``Conversation.options``)."""
 

@@ -18,7 +18,7 @@ from claude_textual.core.demo import demo_responder
 from claude_textual.core.loopback import LoopbackServer, Reply
 from claude_textual.core.prompt_cache import PromptCache
 from claude_textual.store.history import History
-from tests.model_rules import api_refusal
+from tests.model_rules import api_input, api_refusal
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 SSE = SHARED / "sse"
@@ -42,7 +42,7 @@ class ScriptedAPI(LoopbackServer):
 
     def __init__(self, cache: PromptCache | None = None) -> None:
         self.queue: list[Reply] = []
-        super().__init__(self._respond, validate=api_refusal, cache=cache)
+        super().__init__(self._respond, validate=api_refusal, editor=api_input, cache=cache)
 
     def _respond(self, body: dict[str, Any]) -> Reply:
         return self.queue.pop(0) if self.queue else demo_responder(body)

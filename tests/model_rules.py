@@ -63,21 +63,36 @@ def same_model(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "-") or b.startswith(a + "-")
 
 
-def foreign_thinking(body: dict[str, Any]) -> str | None:
-    """A thinking block is tied to the model that wrote it: one whose signature the loopback server
-    issued for another model (``loopback:<model>:…``) is refused."""
-    model = str(body.get("model"))
-    for turn in body.get("messages") or []:
-        content = turn.get("content") if isinstance(turn, dict) else None
-        for block in content if isinstance(content, list) else []:
-            signature = str(block.get("signature") or "") if isinstance(block, dict) else ""
-            if signature.startswith("loopback:") and block.get("type") == "thinking":
-                writer = signature.split(":")[1]
-                if not same_model(writer, model):
-                    return (
-                        f"messages: a thinking block was written by {writer} and cannot be sent to {model}."
-                    )
+READERS = {"claude-fable-5-1": ("claude-opus-5", "claude-opus-5-5")}
+"""Preserved thinking: models that read other models' thinking blocks (Fable 5.1 reads Opus 5's and
+Opus 5.5's; neither reads Fable 5.1's); Haiku 5.5's blocks replay on any model."""
+PREFIX_CHECKERS = ("claude-fable-5-1", "claude-fable-5-2")
+BINDING_BETA = "thinking-binding-controls-2026-08-01"
+CONTEXT_BETA = "context-management-2025-06-27"
+
+
+def _writer(block: Any) -> str | None:
+    signature = str(block.get("signature") or "") if isinstance(block, dict) else ""
+    if signature.startswith("loopback:") and block.get("type") == "thinking":
+        return signature.split(":")[1]
     return None
+
+
+def readable(model: str, writer: str) -> bool:
+    """``model`` reads thinking blocks ``writer`` wrote (the preserved-thinking docs)."""
+    if same_model(writer, model) or same_model(writer, "claude-haiku-5-5"):
+        return True
+    return any(same_model(model, m) and any(same_model(writer, w) for w in ws) for m, ws in READERS.items())
+
+
+def _thinking_blocks(body: dict[str, Any]) -> list[tuple[int, int, dict[str, Any]]]:
+    return [
+        (n, k, block)
+        for n, turn in enumerate(body.get("messages") or [])
+        if isinstance(turn, dict) and isinstance(turn.get("content"), list)
+        for k, block in enumerate(turn["content"])
+        if isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking")
+    ]
 
 
 def _unmarked(value: Any) -> Any:
@@ -99,19 +114,37 @@ def prefix_of(body: dict[str, Any]) -> str:
     return hashlib.md5(json.dumps(shape, sort_keys=True).encode()).hexdigest()
 
 
-def rebound_thinking(body: dict[str, Any]) -> str | None:
-    """A thinking block whose signature the loopback issued under another prefix (``…:prefix=<digest>``)
-    is refused: "that block and every later thinking block are invalid" (the prefix check's error)."""
+def rebound_thinking(body: dict[str, Any]) -> list[tuple[int, int]]:
+    """Where the thinking blocks that fail the prefix check are: the first whose signature the loopback
+    issued under another prefix (``…:prefix=<digest>``) and every later thinking block ("that block and
+    every later thinking block are invalid")."""
     now = prefix_of(body)
-    for n, turn in enumerate(body.get("messages") or []):
-        content = turn.get("content") if isinstance(turn, dict) else None
-        for k, block in enumerate(content if isinstance(content, list) else []):
-            signature = str(block.get("signature") or "") if isinstance(block, dict) else ""
-            if "prefix=" in signature and signature.rsplit("prefix=", 1)[1] != now:
-                return (
-                    f"messages.{n}.content.{k}: the thinking block's prefix changed: the system prompt or "
-                    "tools differ from the request that produced it."
-                )
+    failing: list[tuple[int, int]] = []
+    for n, k, block in _thinking_blocks(body):
+        signature = str(block.get("signature") or "")
+        if failing or ("prefix=" in signature and signature.rsplit("prefix=", 1)[1] != now):
+            failing.append((n, k))
+    return failing
+
+
+def _drops_failing(body: dict[str, Any]) -> bool:
+    binding = (body.get("thinking") or {}).get("block_binding") or {}
+    return binding.get("prefix_mismatch_behavior") == "drop_block"
+
+
+def binding_refusal(body: dict[str, Any], betas: frozenset[str]) -> str | None:
+    """The prefix check's 400 (unless the request asks to drop failing blocks), and ``block_binding``
+    without its beta."""
+    if "block_binding" in (body.get("thinking") or {}) and BINDING_BETA not in betas:
+        return f"thinking.block_binding: this field requires the `{BINDING_BETA}` value in the `anthropic-beta` header."
+    failing = rebound_thinking(body)
+    if failing and not _drops_failing(body):
+        n, k = failing[0]
+        return (
+            f"messages.{n}.content.{k}: Invalid `signature` in `thinking` block. The block is bound to a "
+            "different conversation. Remove the block, or set `thinking.block_binding.prefix_mismatch_behavior` "
+            f'to "drop_block". That setting requires the `{BINDING_BETA}` value in the `anthropic-beta` header.'
+        )
     return None
 
 
@@ -120,7 +153,7 @@ def refusal(body: dict[str, Any]) -> str | None:
     Models not listed accept any setting (but not another model's thinking)."""
     rule = RULES.get(str(body.get("model")))
     if rule is None:
-        return foreign_thinking(body) or rebound_thinking(body)
+        return None
     thinking = body.get("thinking") or {"type": "adaptive" if "adaptive" in rule.thinking else "disabled"}
     kind = thinking.get("type")
     effort = (body.get("output_config") or {}).get("effort")
@@ -147,7 +180,7 @@ def refusal(body: dict[str, Any]) -> str | None:
         return f"max_tokens: {max_tokens} > {rule.max_tokens}, which is the maximum allowed for this model."
     if rule.no_sampling and {"temperature", "top_p", "top_k"} & set(body):
         return "temperature, top_p and top_k are not supported for this model."
-    return foreign_thinking(body) or rebound_thinking(body)
+    return None
 
 
 def count_refusal(body: dict[str, Any]) -> str | None:
@@ -239,6 +272,114 @@ def media_refusal(body: dict[str, Any]) -> str | None:
     return None
 
 
-def api_refusal(route: str, body: dict[str, Any]) -> str | None:
+CLEARING = ("clear_thinking_20251015", "clear_tool_uses_20250919")
+
+
+def context_refusal(body: dict[str, Any], betas: frozenset[str]) -> str | None:
+    """Context editing as the context editing page has it: under its beta, known strategies,
+    ``clear_thinking_20251015`` first and only with thinking on."""
+    config = body.get("context_management")
+    if config is None:
+        return None
+    if CONTEXT_BETA not in betas:
+        return "context_management: Extra inputs are not permitted"
+    edits = config.get("edits") or []
+    kinds = [e.get("type") for e in edits]
+    if any(kind not in CLEARING for kind in kinds):
+        return f"context_management.edits: unknown strategy among {kinds}."
+    if "clear_thinking_20251015" in kinds:
+        if kinds[0] != "clear_thinking_20251015":
+            return "context_management.edits: clear_thinking_20251015 must come first."
+        if (body.get("thinking") or {}).get("type") not in ("adaptive", "enabled"):
+            return "context_management.edits: clear_thinking_20251015 requires thinking to be on."
+    return None
+
+
+def api_refusal(route: str, body: dict[str, Any], betas: frozenset[str] = frozenset()) -> str | None:
     """The loopback server's validator: the API's rules for ``route``."""
-    return media_refusal(body) or (refusal(body) if route == "messages" else count_refusal(body))
+    return (
+        media_refusal(body)
+        or (refusal(body) if route == "messages" else count_refusal(body))
+        or binding_refusal(body, betas)
+        or context_refusal(body, betas)
+    )
+
+
+def _tokens(value: Any) -> int:
+    return len(json.dumps(value)) // 4
+
+
+def _drop(body: dict[str, Any], places: dict[tuple[int, int], str]) -> list[dict[str, Any]]:
+    """Take the blocks at ``places`` out of ``body``'s messages; their ``thinking_dropped`` entries."""
+    for n, k in sorted(places, reverse=True):
+        del body["messages"][n]["content"][k]
+    return [
+        {"type": "thinking_dropped", "path": f"messages.{n}.content.{k}", "reason": reason}
+        for (n, k), reason in sorted(places.items())
+    ]
+
+
+def _clear(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply the request's context edits to ``body``; the applied edits as the API reports them."""
+    applied: list[dict[str, Any]] = []
+    for edit in (body.get("context_management") or {}).get("edits") or []:
+        kind = edit["type"]
+        if kind == "clear_thinking_20251015":
+            keep = int((edit.get("keep") or {}).get("value", 1))
+            turns = [t for t in body["messages"] if t["role"] == "assistant"]
+            older = turns[:-keep] if keep else turns
+            thinking = ("thinking", "redacted_thinking")
+            had = [t for t in older if any(b.get("type") in thinking for b in t["content"])]
+            cleared = [b for t in had for b in t["content"] if b.get("type") in thinking]
+            for turn in had:
+                turn["content"] = [b for b in turn["content"] if b.get("type") not in thinking]
+            if had:
+                applied.append(
+                    {
+                        "type": kind,
+                        "cleared_thinking_turns": len(had),
+                        "cleared_input_tokens": _tokens(cleared),
+                    }
+                )
+        else:
+            trigger = int((edit.get("trigger") or {}).get("value", 100_000))
+            keep = int((edit.get("keep") or {}).get("value", 3))
+            if _tokens(body) <= trigger:
+                continue
+            results = [
+                b
+                for t in body["messages"]
+                if t["role"] == "user" and isinstance(t["content"], list)
+                for b in t["content"]
+                if b.get("type") == "tool_result"
+            ]
+            old = results[:-keep] if keep else results
+            tokens = 0
+            for block in old:
+                tokens += _tokens(block.get("content"))
+                block["content"] = "[cleared to save context]"
+            if old:
+                applied.append({"type": kind, "cleared_tool_uses": len(old), "cleared_input_tokens": tokens})
+    return applied
+
+
+def api_input(body: dict[str, Any], betas: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the API does to a request's input before the model sees it, and how it reports it: thinking
+    blocks the model cannot read are dropped (preserved thinking: no error), blocks failing the prefix
+    check too when the request asks for that, then context edits are applied."""
+    seen = json.loads(json.dumps(body))
+    model = str(seen.get("model"))
+    places: dict[tuple[int, int], str] = {}
+    for n, k, block in _thinking_blocks(seen):
+        writer = _writer(block)
+        if writer is not None and not readable(model, writer):
+            places[(n, k)] = "model_binding_mismatch"
+    if _drops_failing(seen):
+        for place in rebound_thinking(seen):
+            places.setdefault(place, "prefix_binding_mismatch")
+    report: dict[str, Any] = {}
+    if places:
+        report["input_transformations"] = _drop(seen, places)
+    if "context_management" in seen:
+        report["context_management"] = {"applied_edits": _clear(seen)}
+    return seen, report

@@ -24,6 +24,8 @@ SERVER_TOOL_CAPABILITY = {
     "code_execution": "code_execution",
 }
 """Which server tool capability a server tool setting needs (web fetch goes with web search)."""
+CLEARING = ("clear_thinking_20251015", "clear_tool_uses_20250919")
+"""The context editing strategies the app uses (the API applies them in this order)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Capabilities:
     images: bool = True
     pdfs: bool = True
     server_tools: frozenset[str] = field(default_factory=lambda: frozenset({"web_search", "code_execution"}))
+    context_edits: frozenset[str] = frozenset()
+    """The context editing strategies it supports (of ``CLEARING``)."""
 
     @classmethod
     def from_api(cls, info: Any) -> Capabilities | None:
@@ -54,6 +58,12 @@ class Capabilities:
             e for e in EFFORTS if effort.supported and getattr(getattr(effort, e, None), "supported", False)
         )
         tools = caps.server_tools
+        editing = getattr(caps, "context_management", None)
+        edits = frozenset(
+            e
+            for e in CLEARING
+            if getattr(editing, "supported", False) and getattr(getattr(editing, e, None), "supported", False)
+        )
         return cls(
             thinking,
             efforts,
@@ -61,6 +71,7 @@ class Capabilities:
             caps.image_input.supported,
             caps.pdf_input.supported,
             frozenset(t for t in ("web_search", "code_execution") if getattr(tools, t).supported),
+            edits,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +82,7 @@ class Capabilities:
             "images": self.images,
             "pdfs": self.pdfs,
             "server_tools": sorted(self.server_tools),
+            "context_edits": sorted(self.context_edits),
         }
 
     @classmethod
@@ -82,6 +94,7 @@ class Capabilities:
             bool(data.get("images", True)),
             bool(data.get("pdfs", True)),
             frozenset(data.get("server_tools", ("web_search", "code_execution"))),
+            frozenset(data.get("context_edits", ())) & set(CLEARING),
         )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_textual.config import write_private
-from claude_textual.core.capabilities import EFFORTS, Capabilities
+from claude_textual.core.capabilities import CLEARING, EFFORTS, Capabilities
 
 CACHE_TTL = 24 * 3600.0
 """Seconds a fetched list is used before ``models.list()`` is asked again."""
@@ -48,9 +48,8 @@ def _builtin(
     output: int,
     **lifecycle: str,
 ) -> ModelChoice:
-    return ModelChoice(
-        model_id, name, window, Capabilities(frozenset(thinking.split()), efforts, output), **lifecycle
-    )
+    caps = Capabilities(frozenset(thinking.split()), efforts, output, context_edits=frozenset(CLEARING))
+    return ModelChoice(model_id, name, window, caps, **lifecycle)
 
 
 BUILTIN = (
@@ -87,7 +86,8 @@ BUILTIN = (
     _builtin("claude-opus-4-1", "Claude Opus 4.1", "enabled disabled", frozenset(), 200_000, 32_000),
 )
 """The offline list (shown when ``models.list()`` fails: no network, no key, an old proxy) and what each
-model accepts, from the models overview and "Troubleshooting thinking" (December 2026)."""
+model accepts, from the models overview and "Troubleshooting thinking" (December 2026); context editing
+(clearing tool results and thinking) is on every model of the list, as the context editing page says."""
 
 
 def builtin_choice(model_id: str) -> ModelChoice | None:

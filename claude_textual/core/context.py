@@ -1,4 +1,5 @@
-"""The context meter (tokens used against the model's window) and the count before a very large prompt."""
+"""The context meter (tokens used against the model's window), the count before a very large prompt,
+and context editing: the API clearing old tool results and thinking from a request near the window."""
 
 from __future__ import annotations
 
@@ -13,8 +14,69 @@ COUNT_ABOVE_SHARE = 0.25
 COUNT_NEAR_FULL = 0.8
 """…and any prompt once the conversation with it is estimated past this share of the window."""
 
-_COUNTED = ("model", "messages", "system", "thinking", "tools", "tool_choice", "output_config")
+_COUNTED = (
+    "model",
+    "messages",
+    "system",
+    "thinking",
+    "tools",
+    "tool_choice",
+    "output_config",
+    "context_management",
+    "betas",
+)
 """The request parameters ``count_tokens`` takes (it takes no ``max_tokens``)."""
+
+CONTEXT_BETA = "context-management-2025-06-27"
+CLEAR_FROM_SHARE = 0.6
+"""Context editing clears once a request's input passes this share of the window…"""
+KEEP_TOOL_USES = 3
+"""…keeping the latest tool calls and results whole, and the last turn's thinking."""
+
+
+def with_context_editing(params: dict[str, Any], edits: frozenset[str], window: int) -> dict[str, Any]:
+    """``params`` asking the API to clear old tool results (and earlier turns' thinking, when this
+    request thinks) once its input passes ``CLEAR_FROM_SHARE`` of ``window``, by the strategies of
+    ``edits`` the model supports; unchanged when it supports none. The history is not changed."""
+    chosen: list[dict[str, Any]] = []
+    thinking = (params.get("thinking") or {}).get("type")
+    if "clear_thinking_20251015" in edits and thinking in ("adaptive", "enabled"):
+        chosen.append({"type": "clear_thinking_20251015", "keep": {"type": "thinking_turns", "value": 1}})
+    if "clear_tool_uses_20250919" in edits:
+        chosen.append(
+            {
+                "type": "clear_tool_uses_20250919",
+                "trigger": {"type": "input_tokens", "value": int(window * CLEAR_FROM_SHARE)},
+                "keep": {"type": "tool_uses", "value": KEEP_TOOL_USES},
+            }
+        )
+    if not chosen:
+        return params
+    return {
+        **params,
+        "context_management": {"edits": chosen},
+        "betas": [*params.get("betas", []), CONTEXT_BETA],
+    }
+
+
+def edits_note(context_management: Mapping[str, Any] | None) -> str:
+    """What the API says it cleared (a reply's ``context_management``), in a sentence; empty: nothing."""
+    parts = []
+    tokens = 0
+    for edit in (context_management or {}).get("applied_edits") or []:
+        tokens += int(edit.get("cleared_input_tokens") or 0)
+        if edit.get("type") == "clear_tool_uses_20250919" and edit.get("cleared_tool_uses"):
+            n = int(edit["cleared_tool_uses"])
+            parts.append(f"{n} old tool result{'s' if n != 1 else ''}")
+        elif edit.get("type") == "clear_thinking_20251015" and edit.get("cleared_thinking_turns"):
+            n = int(edit["cleared_thinking_turns"])
+            parts.append(f"the thinking of {n} earlier turn{'s' if n != 1 else ''}")
+    if not parts:
+        return ""
+    return (
+        f"Context editing: the API cleared {' and '.join(parts)} ({tokens:,} tokens) from this request to "
+        "keep it within the window. The history keeps them."
+    )
 
 
 def used_tokens(usage: Mapping[str, Any]) -> int:
@@ -76,7 +138,8 @@ async def check_fit(connect: Callable[[], Awaitable[Any]], params: dict[str, Any
     )
     try:
         client = await connect()
-        counted = (await client.messages.count_tokens(**request)).input_tokens
+        api = client.beta.messages if "betas" in request else client.messages
+        counted = (await api.count_tokens(**request)).input_tokens
     except Exception as exc:
         from claude_textual.core.client import describe_error
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from claude_textual.core.capabilities import EFFORTS, THINKING_TYPES, Capabilities
+from claude_textual.core.capabilities import CLEARING, EFFORTS, THINKING_TYPES, Capabilities
 from claude_textual.core.prompt_cache import PromptCache, with_usage
 from claude_textual.core.prompt_cache import refusal as cache_refusal
 
@@ -65,7 +66,11 @@ def capabilities_json(caps: Capabilities) -> dict[str, Any]:
         "batch": yes(True),
         "citations": yes(True),
         "code_execution": yes("code_execution" in caps.server_tools),
-        "context_management": yes(False),
+        "context_management": {
+            "supported": bool(caps.context_edits),
+            **{e: yes(e in caps.context_edits) for e in CLEARING},
+            "compact_20260112": yes(False),
+        },
         "effort": {"supported": bool(caps.efforts), **{e: yes(e in caps.efforts) for e in EFFORTS}},
         "image_input": yes(caps.images),
         "pdf_input": yes(caps.pdfs),
@@ -162,8 +167,25 @@ class Recorded:
 
 
 Responder = Callable[[dict[str, Any]], Reply]
-Validator = Callable[[str, dict[str, Any]], "str | None"]
-"""The API's complaint about a request to a route (``messages`` or ``count_tokens``), or None."""
+Validator = Callable[[str, dict[str, Any], frozenset[str]], "str | None"]
+"""The API's complaint about a request to a route (``messages`` or ``count_tokens``) with the betas of
+its ``anthropic-beta`` header, or None."""
+Editor = Callable[[dict[str, Any], frozenset[str]], "tuple[dict[str, Any], dict[str, Any]]"]
+"""What the API does to a request's input before the model sees it (dropping thinking blocks, context
+editing): the body the model sees, and the fields that report it (``input_transformations``,
+``context_management``), for the reply's ``message_delta``."""
+
+_DELTA = re.compile(rb"(event: message_delta\ndata: )(.*?)(\n\n)", re.S)
+
+
+def with_report(pieces: Iterable[Any], report: dict[str, Any]) -> Iterator[Any]:
+    """The reply's stream with ``report``'s fields in its ``message_delta``, as the API sends them."""
+
+    def rewrite(match: re.Match[bytes]) -> bytes:
+        return match.group(1) + json.dumps({**json.loads(match.group(2)), **report}).encode() + match.group(3)
+
+    for piece in pieces:
+        yield _DELTA.sub(rewrite, piece) if isinstance(piece, bytes) else piece
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -193,17 +215,27 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append(Recorded(self.path, dict(self.headers.items()), body))
         route = urlsplit(self.path).path
         name = "messages" if route.endswith("/v1/messages") else "count_tokens"
-        problem = cache_refusal(body) or (self.server.validate(name, body) if self.server.validate else None)
+        server = self.server
+        betas = frozenset(
+            b.strip() for b in (self.headers.get("anthropic-beta") or "").split(",") if b.strip()
+        )
+        problem = cache_refusal(body) or (server.validate(name, body, betas) if server.validate else None)
+        seen, report = server.editor(body, betas) if server.editor and problem is None else (body, {})
         if problem is not None:
             reply = Reply.error(400, "invalid_request_error", problem)
         elif route.endswith("/v1/messages"):
-            reply = self.server.responder(body)
-            if self.server.cache is not None and reply.status == 200:
-                reply = Reply(
-                    reply.status, with_usage(reply.body, self.server.cache.account(body)), reply.headers
-                )
+            reply = server.responder(seen)
+            if server.cache is not None and reply.status == 200:
+                reply = Reply(reply.status, with_usage(reply.body, server.cache.account(seen)), reply.headers)
+            if report and reply.status == 200:
+                reply = Reply(reply.status, list(with_report(reply.body, report)), reply.headers)
         elif route.endswith("/v1/messages/count_tokens"):
-            reply = self.server.counter(body)
+            reply = server.counter(seen)
+            if "context_management" in report and reply.status == 200:
+                original = json.loads(b"".join(p for p in server.counter(body).body if isinstance(p, bytes)))
+                counted = json.loads(b"".join(p for p in reply.body if isinstance(p, bytes)))
+                counted["context_management"] = {"original_input_tokens": original["input_tokens"]}
+                reply = Reply.json(counted)
         else:
             reply = Reply.error(404, "not_found_error", f"no route {self.path}")
         self._send(reply)
@@ -253,12 +285,15 @@ class LoopbackServer(ThreadingHTTPServer):
         models: list[dict[str, Any]] | None = None,
         counter: Responder = estimate_tokens,
         validate: Validator | None = None,
+        editor: Editor | None = None,
         cache: PromptCache | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.responder = responder
         self.validate = validate
         """Refuses with a 400 what the API would (tests give it the API's rules per model)."""
+        self.editor = editor
+        """Changes the input as the API would before the model sees it, and reports it in the reply."""
         self.cache = cache
         """When set, replies report the cache reads and writes the request made (else as scripted)."""
         self.models: list[dict[str, Any]] = list(models or [])

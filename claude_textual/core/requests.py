@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from claude_textual.config import Settings
+from claude_textual.core.binding import reads
 from claude_textual.core.capabilities import Capabilities, Fitted, fit
 from claude_textual.core.catalogue import builtin_choice
 from claude_textual.core.model import Block, Message
@@ -78,17 +79,20 @@ THINKING = ("thinking", "redacted_thinking")
 
 
 def other_model(writer: str | None, model: str) -> bool:
-    """``writer`` and ``model`` are two different models of the built-in table (an alias and its dated id
-    are one; a model nobody knows, behind a gateway say, is taken to be the same: the API decides)."""
+    """``writer`` and ``model`` are two different models of the built-in table and ``model`` cannot read
+    ``writer``'s thinking (``core/binding.py``; an alias and its dated id are one; a model nobody knows,
+    behind a gateway say, is taken to be the same: the API decides)."""
     if not writer:
         return False
     known, target = builtin_choice(writer), builtin_choice(model)
-    return known is not None and target is not None and known.id != target.id
+    return (
+        known is not None and target is not None and known.id != target.id and not reads(target.id, known.id)
+    )
 
 
 def foreign_reasoning(history: list[Message], model: str) -> list[str]:
-    """The other models whose thinking blocks stand in ``history``: a thinking block belongs to the model
-    that wrote it, and another model refuses it (or cannot use it), so it is not sent to ``model``."""
+    """The other models whose thinking blocks stand in ``history`` and ``model`` cannot read: the API
+    would drop them, so they are not sent."""
     writers = {
         str(m.model)
         for m in history

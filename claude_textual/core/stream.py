@@ -84,7 +84,8 @@ def _delta_text(delta: Any) -> str:
 
 
 class ReplyStream:
-    """Runs ``client.messages.stream(**params)`` and yields StreamEvents.
+    """Runs ``client.messages.stream(**params)`` (``client.beta.messages`` when ``params`` name ``betas``)
+    and yields StreamEvents.
 
     ``checkpoint`` is called with the partial message (API shape) at most every ``interval`` seconds
     while content arrives; if it raises, checkpoints stop (``checkpoint_error`` says why) and the reply
@@ -116,7 +117,10 @@ class ReplyStream:
     async def events(self) -> AsyncIterator[StreamEvent]:
         outcome = self.outcome
         try:
-            async with self.client.messages.stream(**self.params) as stream:
+            # a request using a beta feature (context editing, thinking binding) goes through the beta
+            # API, whose stream also carries what the API did to the input
+            api = self.client.beta.messages if "betas" in self.params else self.client.messages
+            async with api.stream(**self.params) as stream:
                 outcome.request_id = stream.request_id
                 async for event in stream:
                     for item in self._translate(stream, event):

@@ -31,9 +31,12 @@ from typing import Any
 
 from claude_textual.config import Settings
 from claude_textual.core.attachments import hydrate
+from claude_textual.core.binding import dropped_note, with_binding
 from claude_textual.core.caching import prompt_times, with_caching
 from claude_textual.core.capabilities import Capabilities
+from claude_textual.core.catalogue import DEFAULT_CONTEXT_WINDOW
 from claude_textual.core.client import ApiFailure
+from claude_textual.core.context import edits_note, with_context_editing
 from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
 from claude_textual.core.recorder import NotSaved, Recorder, RecordError
 from claude_textual.core.requests import (
@@ -225,11 +228,13 @@ class Turn:
         tools: ToolManager | None = None,
         approve: Approver | None = None,
         caps: Capabilities | None = None,
+        window: int = DEFAULT_CONTEXT_WINDOW,
     ) -> None:
         """``client`` is the SDK client; or None with ``connect``, which makes it when the first
         request is due (after the prompt is saved and shown). ``approve`` is asked before a tool
         that is not pre-approved runs (without it, only pre-approved tools run). ``caps`` are the model's
-        capabilities: requests are made in the form it accepts (unknown: as the settings ask)."""
+        capabilities: requests are made in the form it accepts (unknown: as the settings ask); ``window``
+        its context window, which context editing clears against."""
         self.recorder = recorder
         self.conversation_id = conversation_id
         self.settings = settings
@@ -242,9 +247,11 @@ class Turn:
         self.tools = tools
         self.approve = approve
         self.caps = caps
+        self.window = window
         self.jitter: Callable[[], float] = random.random
         """0 to 1: how much of a quarter of the backoff to take off (tests fix it)."""
         self._dropped: list[str] = []  # the models whose reasoning the last request left out
+        self._edits_before: Any = None  # what context editing cleared from the last request
         self._checkpointing: asyncio.Future[None] | None = None
         self.saving: asyncio.Future[Any] | None = None
         """The reply's final save, once under way (the app waits for it before it closes the history)."""
@@ -334,12 +341,17 @@ class Turn:
                 params["tools"] = [*params.get("tools", []), *self.tools.definitions()]  # after server tools
             prefix = prefix_digest(params)
             stale = stale_reasoning(history, prefix)
+            last = next((m for m in reversed(history) if m.role == "assistant"), None)
+            if self._edits_before is None and last is not None:
+                self._edits_before = last.extra.get("context_management")
             if stale:
                 params["messages"] = build_messages(history, self.settings.model, prefix)
                 # said once: on the first request since the change (the last reply had the old prefix)
-                last = next((m for m in reversed(history) if m.role == "assistant"), None)
                 stale = last is not None and last.extra.get("prefix") != prefix
             params = with_caching(params, self.settings.cache, prompt_times(history))
+            if self.settings.context_editing and self.caps is not None:
+                params = with_context_editing(params, self.caps.context_edits, self.window)
+            params = with_binding(params)
             reply = await self._add(
                 Message(
                     role="assistant",
@@ -439,7 +451,21 @@ class Turn:
                 asyncio.to_thread(self._close, reply, outcome, failure, saved)
             )
             not_saved = await asyncio.shield(self.saving)
+        for note in self._reported(outcome.message):
+            yield Notice(note)
         yield ReplyClosed(reply, failure, not_saved)
+
+    def _reported(self, message: dict[str, Any] | None) -> list[str]:
+        """What the API says it did to the request's input: thinking it dropped, and what context
+        editing cleared (said when that differs from what the reply before had cleared)."""
+        if message is None:
+            return []
+        notes = [dropped_note(message.get("input_transformations") or [])]
+        edits = message.get("context_management")
+        if edits != self._edits_before:
+            notes.append(edits_note(edits))
+        self._edits_before = edits
+        return [n for n in notes if n]
 
     def _next_wait(
         self, outcome: ReplyOutcome, attempt: int, attempts: list[dict[str, Any]]

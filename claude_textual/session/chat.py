@@ -31,7 +31,14 @@ from claude_textual.core.attachments import (
 from claude_textual.core.branches import start_edit, start_retry
 from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.catalogue import Catalogue, fetch_catalogue, read_cache
-from claude_textual.core.context import Fit, check_fit, used_tokens, worth_counting
+from claude_textual.core.context import (
+    COUNT_NEAR_FULL,
+    Fit,
+    check_fit,
+    used_tokens,
+    with_context_editing,
+    worth_counting,
+)
 from claude_textual.core.describe import title_from
 from claude_textual.core.model import Conversation, Message, Status, Totals, Usage
 from claude_textual.core.recorder import RecordError
@@ -87,8 +94,11 @@ class Refused:
     reason: str
     title: str = ""
     severity: str = "warning"
-    switch_to: str | None = None
-    """A model to offer instead (the conversation's model is retired)."""
+    offer: dict[str, Any] | None = None
+    """Settings to offer for the conversation instead (another model for a retired one, context editing
+    for one too large for its window); ``accept`` labels the yes, ``done`` is said once they are set."""
+    accept: str = ""
+    done: str = ""
 
 
 @dataclass(frozen=True)
@@ -283,7 +293,11 @@ class ChatSession:
             "(it stays in the box)."
             + (f" Switch this conversation to {successor.name}?" if successor else ""),
             title="Model retired",
-            switch_to=successor.id if successor else None,
+            offer={"model": successor.id} if successor else None,
+            accept="Switch",
+            done=f"This conversation now uses {successor.id}: press Ctrl+S to send the prompt."
+            if successor
+            else "",
         )
 
     def fit_notes(self) -> str:
@@ -432,7 +446,7 @@ class ChatSession:
         if fit is None and worth_counting(text, self.used, self.context_window(), extra):
             return NeedsCount()
         if fit is not None and not fit.fits:
-            return Refused(fit.note, title="Too large for the context window", severity="error")
+            return self._too_large(fit)
         self.running = True
         try:
             window = await asyncio.to_thread(self._prepare_send, text, editing, reopen, attachments)
@@ -449,6 +463,33 @@ class ChatSession:
         notes = " ".join(n for n in (fit.note if fit else "", self.fit_notes()) if n)
         prompt = prompt_message(text, attachments, kept=editing.content if editing else ())
         return Ready(self._turn(), prompt, window, notes)
+
+    def _clearable(self) -> bool:
+        """The model can clear old tool results (context editing) and this conversation does not yet ask."""
+        caps = self.capabilities()
+        return bool(caps and caps.context_edits) and not self.effective().context_editing
+
+    def _too_large(self, fit: Fit) -> Refused:
+        """The request does not fit: say so, offering context editing where the model has it."""
+        title = "Too large for the context window"
+        if not self._clearable():
+            if self.effective().context_editing:
+                return Refused(
+                    f"{fit.note} (Context editing is on: this is the count after the API's clearing.)",
+                    title=title,
+                    severity="error",
+                )
+            return Refused(fit.note, title=title, severity="error")
+        return Refused(
+            f"{fit.note}\n\nTurn on context editing for this conversation? The API then clears old tool "
+            "results and earlier turns' thinking from each request that nears the window (your history "
+            "keeps them all), and the prompt is counted again.",
+            title=title,
+            severity="error",
+            offer={"context_editing": True},
+            accept="Turn on",
+            done="Context editing is on for this conversation: press Ctrl+S to send the prompt again.",
+        )
 
     def _unfit(self, attachments: tuple[Attachment, ...]) -> Refused | None:
         """The model's capabilities (when known) say it cannot take these attachments."""
@@ -503,8 +544,20 @@ class ChatSession:
             lambda _: {a.sha256: a.data for a in attachments},
             citations=settings.citations,
         )
-        params = build_params([*earlier, *prompt], settings, caps=self.capabilities())
-        return await check_fit(self.connect, params, catalogue.context_window(settings.model))
+        caps, window = self.capabilities(), catalogue.context_window(settings.model)
+        params = build_params([*earlier, *prompt], settings, caps=caps)
+        if settings.context_editing and caps is not None:
+            params = with_context_editing(params, caps.context_edits, window)
+        fit = await check_fit(self.connect, params, window)
+        needed = (fit.input_tokens or 0) + settings.max_tokens
+        if fit.fits and fit.input_tokens and needed > window * COUNT_NEAR_FULL and self._clearable():
+            note = (
+                f"This conversation is at {round(100 * needed / window)}% of the context window of "
+                f"{settings.model}. Turn on context editing (Ctrl+O) to let the API clear old tool results "
+                "as it fills."
+            )
+            return replace(fit, note=f"{fit.note} {note}".strip())
+        return fit
 
     async def plan_retry(self, selected: Message | None) -> Refused | Ready:
         """Answer again, as a new branch, what ``selected`` answered (or the last reply; a prompt gets
@@ -561,6 +614,7 @@ class ChatSession:
             tools=self.tools(),
             approve=self.approve,
             caps=self.capabilities(),
+            window=self.context_window(),
         )
         return self.turn
 

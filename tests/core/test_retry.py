@@ -62,7 +62,7 @@ async def test_429_with_retry_after_waits_then_succeeds(api, history):
     assert len(api.requests) == 2
     assert api.requests[0].body == api.requests[1].body, "the retry sends the same request"
     assert waits(events) == [(1, 1, 2, "rate limited"), (0, 1, 2, "rate limited")]
-    assert 0.9 <= elapsed < 5
+    assert elapsed >= 0.9  # it waited the second the API asked for (the countdown above says how long)
     assert sum(isinstance(e, ReplyOpened) for e in events) == 1
     closed = events[-1]
     assert isinstance(closed, ReplyClosed) and closed.failure is None
@@ -77,10 +77,8 @@ async def test_429_with_retry_after_waits_then_succeeds(api, history):
 
 async def test_retry_after_beyond_the_cap_fails_at_once(api, history):
     turn = make_turn(api, history, limited("3600"), ok())
-    started = time.monotonic()
     events = await drain(turn, user_text_message("hi"))
-    assert time.monotonic() - started < 2, "no waiting at all"
-    assert len(api.requests) == 1 and waits(events) == []
+    assert len(api.requests) == 1 and waits(events) == [], "no waiting at all"
     failure = events[-1].failure
     assert failure.status == 429 and failure.retry_after == 3600
     assert "1 h" in failure.message and "3600 s" in failure.message and "retry_cap (30 s)" in failure.message

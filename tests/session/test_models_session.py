@@ -9,7 +9,7 @@ from claude_textual.core.model import Status
 from claude_textual.core.requests import build_messages
 from claude_textual.core.turn import Notice, ReplyClosed
 from tests.conftest import fixture_reply
-from tests.model_rules import refusal
+from tests.model_rules import api_input, api_refusal
 from tests.session.test_chat_session import run
 from tests.ui.uihelpers import streamed
 
@@ -50,9 +50,12 @@ async def test_a_model_switch_leaves_out_the_other_models_thinking_and_says_so(s
     assert sent["model"] == "claude-sonnet-5-5"
     assert [b["type"] for b in sent["messages"][1]["content"]] == ["text"]  # the thinking is left out
 
-    # the same history sent whole, as before, is what the API refuses
+    # the same history sent whole, as before, is what the API drops (Sonnet 5.5 cannot read Opus 5.5's)
     history = session.store.load_messages(session.conversation_id)[:-1]
-    assert refusal({**sent, "messages": build_messages(history)}) is not None
+    _, report = api_input({**sent, "messages": build_messages(history)}, frozenset())
+    assert report["input_transformations"] == [
+        {"type": "thinking_dropped", "path": "messages.1.content.0", "reason": "model_binding_mismatch"}
+    ]
 
 
 async def test_a_changed_system_prompt_leaves_out_the_reasoning_bound_to_the_old_one(session, api, db_path):
@@ -85,7 +88,9 @@ async def test_a_changed_system_prompt_leaves_out_the_reasoning_bound_to_the_old
 
     # the same history sent whole is what the API refuses
     history = session.store.load_messages(session.conversation_id)[:-1]
-    assert "prefix changed" in (refusal({**sent, "messages": build_messages(history)}) or "")
+    assert "bound to a different conversation" in (
+        api_refusal("messages", {**sent, "messages": build_messages(history)}) or ""
+    )
 
     # the next turn: still left out, and not said again
     events = await run(session, await session.plan_send("and 4+4?"))

@@ -125,3 +125,48 @@ async def test_sending_on_a_retired_model_offers_a_switch_in_one_key(api, make_a
         await send_and_wait(pilot, "")
     sent = [r.body for r in api.requests if r.path.endswith("/v1/messages")]
     assert [b["model"] for b in sent] == ["claude-sonnet-5-5"]
+
+
+async def test_a_prompt_too_large_for_the_window_offers_context_editing_in_one_key(api, make_app, db_path):
+    """A long tool-using conversation on a model with a small window: the prompt is refused by the count,
+    a dialog offers context editing; Enter turns it on, and Ctrl+S sends the prompt, which the API
+    (the validating server, applying the edits) takes, clearing the oldest tool results."""
+    from claude_textual.store.history import History
+    from claude_textual.ui.screens.dialogs import ConfirmScreen
+    from claude_textual.ui.widgets.prompt import PromptBox
+    from tests.conftest import fixture_reply
+    from tests.session.test_context_editing import BIG, tool_history
+    from tests.ui.uihelpers import NotificationLog, send, send_and_wait, wait_for
+
+    model = "claude-sonnet-5-5"
+    caps = next(c.caps for c in BUILTIN if c.id == model)
+    api.models = [model_info(model, "Claude Sonnet 5.5", 10_000, caps=caps)]
+    store = History(db_path)
+    conversation_id = tool_history(store, model)
+    store.close()
+    api.then(fixture_reply("docs_basic_text.sse"))
+    log = NotificationLog()
+    settings = Settings(model=model, max_retries=0, thinking="off", max_tokens=1000, title_model="")
+    app = make_app(settings=settings, resume=conversation_id)
+    prompt = "what was on page one? " * 550  # over a quarter of the window: counted before it is sent
+    async with run(app, log) as pilot:
+        await ready(pilot)
+        await open_options(pilot)  # the model list (with the small window) is fetched once
+        await pilot.press("escape")
+        await send(pilot, prompt)
+        dialog = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen)
+        assert "Turn on context editing for this conversation?" in dialog.question
+        assert [
+            r for r in api.requests if r.path.startswith("/v1/messages?") or r.path == "/v1/messages"
+        ] == []
+        assert app.chat.query_one(PromptBox).text == prompt, "the prompt stays in the box"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.chat.session.effective().context_editing)
+        await wait_for(pilot, lambda: any("Context editing is on" in n.message for n in log.items))
+        await send_and_wait(pilot, "")
+        await wait_for(
+            pilot, lambda: any(n.message.startswith("Context editing: the API cleared") for n in log.items)
+        )
+    [sent] = [r for r in api.requests if r.path.split("?")[0] == "/v1/messages"]
+    assert "context_management" in sent.body
+    assert sum(BIG in str(b.get("content")) for t in sent.body["messages"] for b in t["content"]) == 6

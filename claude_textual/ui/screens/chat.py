@@ -98,8 +98,8 @@ class ChatScreen(Screen):
         self.notify(inert(text), title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     def refused(self, refusal: Refused) -> None:
-        if refusal.switch_to:  # a retired model: the app asks whether to switch (one key: Enter)
-            self.app.offer_switch(refusal)
+        if refusal.offer:  # e.g. a retired model: the app asks whether to switch (one key: Enter)
+            self.app.offer_options(refusal)
             return
         timeout = 30 if refusal.severity == "error" else 5
         self.say(refusal.reason, title=refusal.title, severity=refusal.severity, timeout=timeout)

@@ -31,6 +31,7 @@ SWITCHES = {
     "web_fetch": "Web fetch (server tool)",
     "code_execution": "Code execution (server tool)",
     "citations": "Citations into attached documents",
+    "context_editing": "Context editing: the API clears old tool results near the window",
 }
 
 
@@ -62,6 +63,26 @@ def model_choices(catalogue: Catalogue, current: str) -> list[tuple[str, str]]:
 THINKING_LABELS = {"off": "off", "adaptive": "adaptive", "enabled": "enabled (a budget)"}
 
 
+def lacks(caps: Capabilities) -> list[str]:
+    """What the model cannot do of what the screen offers, each said plainly."""
+    missing = []
+    if not caps.thinking & {"between_tools", "disabled"}:
+        missing.append("it always thinks (no off)")
+    if "enabled" not in caps.thinking:
+        missing.append("no thinking budget")
+    if "adaptive" not in caps.thinking:
+        missing.append("no adaptive thinking")
+    if not caps.context_edits:
+        missing.append("no context editing")
+    if not caps.efforts:
+        missing.append("no effort setting")
+    elif len(caps.efforts) < len(EFFORTS) - 1:
+        missing.append(
+            "effort " + ", ".join(e for e in EFFORTS if e and e not in caps.efforts) + " not offered"
+        )
+    return missing
+
+
 def offered(caps: Capabilities | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str]:
     """The thinking and effort choices a model takes, and a line saying what it lacks and why."""
     if caps is None:
@@ -71,27 +92,13 @@ def offered(caps: Capabilities | None) -> tuple[list[tuple[str, str]], list[tupl
             "Capabilities unknown for this model: settings are sent as chosen.",
         )
     thinking = []
-    missing = []
     if "between_tools" in caps.thinking:
         thinking.append(("off (between tools: short progress notes still come)", "off"))
     elif "disabled" in caps.thinking:
         thinking.append(("off", "off"))
-    else:
-        missing.append("it always thinks (no off)")
-    for mode in ("adaptive", "enabled"):
-        if mode in caps.thinking:
-            thinking.append((THINKING_LABELS[mode], mode))
-    if "enabled" not in caps.thinking:
-        missing.append("no thinking budget")
-    if "adaptive" not in caps.thinking:
-        missing.append("no adaptive thinking")
+    thinking += [(THINKING_LABELS[m], m) for m in ("adaptive", "enabled") if m in caps.thinking]
     efforts = [("default", "")] + [(e, e) for e in EFFORTS if e and e in caps.efforts]
-    if not caps.efforts:
-        missing.append("no effort setting")
-    elif len(efforts) < len(EFFORTS):
-        missing.append(
-            "effort " + ", ".join(e for e in EFFORTS if e and e not in caps.efforts) + " not offered"
-        )
+    missing = lacks(caps)
     return thinking, efforts, ("This model: " + "; ".join(missing) + ".") if missing else ""
 
 
@@ -244,7 +251,12 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
         """Offer the thinking and effort settings ``model_id`` takes; a chosen one it does not take
         becomes the nearest it does, and a line says what the model lacks."""
         catalogue = self.catalogue or Catalogue()
-        thinking, efforts, note = offered(catalogue.capabilities(model_id))
+        caps = catalogue.capabilities(model_id)
+        thinking, efforts, note = offered(caps)
+        editing = self.query_one("#context_editing", Switch)
+        editing.disabled = caps is not None and not caps.context_edits
+        if editing.disabled:
+            editing.value = False
         choice = catalogue.choice(model_id)
         if choice is not None and choice.lifecycle == "retired":
             note = f"{choice.name} is retired: requests to it fail. Pick another model. {note}"
