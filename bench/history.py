@@ -66,7 +66,7 @@ def pty_run(
                 if first is None and frame_at(buffer) is not None:
                     first = now
                 if keys is not None and pressed is None and keys[0] in buffer:
-                    time.sleep(0.3)  # let the app settle after showing the list
+                    buffer += settle(fd)  # the app has finished drawing (a busy machine takes longer)
                     for key in keys[1]:
                         time.sleep(0.1)
                         buffer += drain(fd)
@@ -103,6 +103,14 @@ def pty_run(
     if first is None:
         raise RuntimeError("the app did not draw its first frame")
     return first, found
+
+
+def settle(fd: int, quiet: float = 0.5, most: float = 20.0) -> bytes:
+    """What the terminal shows until the app has written nothing for ``quiet`` seconds."""
+    out, end = b"", time.perf_counter() + most
+    while time.perf_counter() < end and select.select([fd], [], [], quiet)[0]:
+        out += drain(fd)
+    return out
 
 
 def drain(fd: int) -> bytes:

@@ -73,7 +73,7 @@ def dropped_note(transformations: list[dict[str, Any]]) -> str:
     for entry in dropped:
         reason = REASONS.get(str(entry.get("reason")), str(entry.get("reason")))
         why[reason] = why.get(reason, 0) + 1
-    parts = "; ".join(f"{n} {reason}" for reason, n in why.items())
+    parts = "; ".join(f"{n} because {reason}" for reason, n in why.items())
     blocks = "block" if len(dropped) == 1 else "blocks"
     return (
         f"The API left {len(dropped)} earlier thinking {blocks} out of this request ({parts}); the reply "

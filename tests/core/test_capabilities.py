@@ -9,11 +9,13 @@ import itertools
 import pytest
 
 from claude_textual.config import EFFORTS, THINKING_DISPLAYS, THINKING_MODES, Settings
+from claude_textual.core.binding import with_binding
 from claude_textual.core.capabilities import Capabilities, fit
 from claude_textual.core.catalogue import BUILTIN, Catalogue
+from claude_textual.core.context import with_context_editing
 from claude_textual.core.model import user_text_message
 from claude_textual.core.requests import build_params, fit_settings
-from tests.model_rules import RULES, refusal
+from tests.model_rules import RULES, api_refusal
 
 TOOLS = [{}, {"web_search": True, "web_fetch": True, "code_execution": True}]
 
@@ -49,8 +51,14 @@ def test_every_setting_the_ui_offers_makes_a_request_the_model_accepts(model):
             **tools,
         )
         params = build_params([user_text_message("hi")], settings, caps=caps)
-        problem = refusal(params)
-        assert problem is None, f"{model} {thinking=} {effort=} {display=} {max_tokens=} {budget=}: {problem}"
+        for editing in (False, True):  # and as the turn sends it: context editing on or off, binding
+            sent = with_context_editing(params, caps.context_edits, 1_000_000) if editing else params
+            sent = with_binding(sent)
+            body = {k: v for k, v in sent.items() if k != "betas"}  # the betas go in the header
+            problem = api_refusal("messages", body, frozenset(sent.get("betas", ())))
+            assert problem is None, (
+                f"{model} {thinking=} {effort=} {display=} {max_tokens=} {budget=} {editing=}: {problem}"
+            )
 
 
 def test_an_unknown_model_gets_the_wishes_as_they_are():

@@ -45,9 +45,22 @@ def answer(name: str) -> list[str]:
     return words(name[0], DELTAS)
 
 
+CLI_RAN = threading.Event()
+"""Set once the CLI has read the history twice: until then each reply holds its second half back, so
+the CLI runs while both stream however slow the machine is."""
+
+
 def responder(body: dict[str, Any]) -> Reply:
     name = next(n for n, p in PROMPTS.items() if prompt_of(body) == p)
-    return slow_text_reply(answer(name), msg_id=f"msg_{name}")
+    reply = slow_text_reply(answer(name), msg_id=f"msg_{name}")
+    pieces = list(reply.body)
+
+    def held() -> Iterator[Any]:
+        yield from pieces[: len(pieces) // 2]
+        CLI_RAN.wait(4 * DEADLINE)
+        yield from pieces[len(pieces) // 2 :]
+
+    return Reply(reply.status, held(), reply.headers)
 
 
 @pytest.fixture
@@ -94,6 +107,7 @@ def test_two_apps_stream_into_one_database_while_the_cli_reads_it(
     for term in terminals.values():
         term.press("C-s")
 
+    CLI_RAN.clear()
     exports: list[dict[str, Any]] = []
     listings: list[list[dict[str, Any]]] = []
     problems: list[str] = []
@@ -113,13 +127,15 @@ def test_two_apps_stream_into_one_database_while_the_cli_reads_it(
                     into.append(json.loads(result.stdout))
                 except ValueError as exc:
                     problems.append(f"{' '.join(args)}: not JSON ({exc}): {result.stdout[:200]!r}")
+            if len(exports) >= 2 and len(listings) >= 2:
+                CLI_RAN.set()
 
     readers = [threading.Thread(target=reader, daemon=True) for _ in range(READERS)]
     for thread in readers:
         thread.start()
     screens: dict[str, str] = {}
     both_streaming = False
-    deadline = time.monotonic() + DEADLINE
+    deadline = time.monotonic() + 4 * DEADLINE  # a guard against a hang, not a bound: the CLI runs first
     try:
         while True:
             screens = {name: term.screen() for name, term in terminals.items()}

@@ -149,7 +149,7 @@ async def test_a_prefix_change_the_app_cannot_see_is_dropped_by_the_api_and_repo
     assert sent.body["thinking"]["block_binding"] == {"prefix_mismatch_behavior": "drop_block"}
     assert "thinking-binding-controls-2026-08-01" in sent.headers["anthropic-beta"]
     [notice] = [e.text for e in events if isinstance(e, Notice)]
-    assert notice.startswith("The API left 1 earlier thinking block out of this request (1 the conversation")
+    assert notice.startswith("The API left 1 earlier thinking block out of this request (1 because the")
     stored = store.load_messages(conversation.id)[-1]
     assert stored.extra["input_transformations"] == [
         {"type": "thinking_dropped", "path": "messages.1.content.0", "reason": "prefix_binding_mismatch"}

@@ -10,7 +10,7 @@ from claude_textual.config import Settings
 from claude_textual.core.catalogue import BUILTIN
 from claude_textual.core.loopback import model_info
 from tests.ui.test_options_screen import open_options
-from tests.ui.uihelpers import plain, ready, run
+from tests.ui.uihelpers import plain, ready, run, wait_for
 
 
 def offered(screen, key: str) -> list[str]:
@@ -170,3 +170,28 @@ async def test_a_prompt_too_large_for_the_window_offers_context_editing_in_one_k
     [sent] = [r for r in api.requests if r.path.split("?")[0] == "/v1/messages"]
     assert "context_management" in sent.body
     assert sum(BIG in str(b.get("content")) for t in sent.body["messages"] for b in t["content"]) == 6
+
+
+async def test_context_editing_is_offered_only_where_the_model_has_it(api, make_app):
+    from dataclasses import replace
+
+    from textual.widgets import Switch
+
+    sonnet = next(c for c in BUILTIN if c.id == "claude-sonnet-5-5")
+    plain_caps = replace(sonnet.caps, context_edits=frozenset())
+    api.models = [
+        model_info(sonnet.id, sonnet.name, sonnet.context_window, caps=sonnet.caps),
+        model_info("claude-plain", "Claude Plain", 200_000, caps=plain_caps),
+    ]
+    app = make_app(
+        settings=Settings(model="claude-plain", context_editing=True, max_retries=0, title_model="")
+    )
+    async with run(app) as pilot:
+        await ready(pilot)
+        screen = await open_options(pilot)
+        switch = screen.query_one("#context_editing", Switch)
+        assert switch.disabled and switch.value is False
+        assert "no context editing" in plain(screen.query_one("#model-caps", Static))
+        screen.query_one("#model", Select).value = sonnet.id
+        await wait_for(pilot, lambda: not switch.disabled, what="the switch to be offered")
+        assert "no context editing" not in plain(screen.query_one("#model-caps", Static))

@@ -19,7 +19,7 @@ from tests.conftest import SSE
 SIZE = (120, 40)
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 10, what: str = "") -> Any:
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
     """Poll ``predicate`` between short pauses until it is truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -86,7 +86,7 @@ async def send(pilot: Any, text: str, *, typed: bool = False) -> None:
 
 
 async def send_and_wait(
-    pilot: Any, text: str, replies: int = 1, timeout: float = 10, *, typed: bool = False
+    pilot: Any, text: str, replies: int = 1, timeout: float = 30, *, typed: bool = False
 ) -> None:
     """Send ``text`` and wait until ``replies`` more replies have settled."""
     before = len(assistants(pilot.app))
