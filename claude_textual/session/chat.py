@@ -483,7 +483,7 @@ class ChatSession:
         return Refused(
             f"{fit.note}\n\nTurn on context editing for this conversation? The API then clears old tool "
             "results and earlier turns' thinking from each request that nears the window (your history "
-            "keeps them all), and the prompt is counted again.",
+            "keeps them all); Ctrl+S then counts the prompt again.",
             title=title,
             severity="error",
             offer={"context_editing": True},

@@ -278,7 +278,8 @@ class OptionsScreen(ModalScreen[dict[str, Any] | None]):
         if catalogue.offline:
             note.update(inert(f"offline list (the API's model list could not be had: {catalogue.note})"))
         else:
-            note.update(f"{len(catalogue.models)} models from the API")
+            count = len(catalogue.models)
+            note.update(f"{count} model{'s' if count != 1 else ''} from the API")
 
     def chosen(self) -> tuple[dict[str, Any], list[str]]:
         """The options as entered, and what is wrong with them."""
