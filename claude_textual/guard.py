@@ -35,6 +35,22 @@ CAUSES = {
     signal.SIGSEGV: "This is a bug in the app or a library it uses.",
     signal.SIGKILL: "Something killed it (the system does so when memory runs out).",
 }
+SHM_CUT = (
+    "Its file {db}-shm had been cut short while the app was running (SQLite maps that file into "
+    "memory): another program truncated or replaced the history's files, a backup or sync tool, or a "
+    "copy over them."
+)
+SHM_PAGE = 32_768
+"""SQLite grows a ``-shm`` file in whole 32 KiB regions: any other size is another program's doing."""
+
+
+def shm_cut(db: Path) -> bool:
+    """The database's ``-shm`` file is there but no longer a whole number of regions (none: empty)."""
+    try:
+        size = os.stat(f"{db}-shm").st_size
+    except OSError:
+        return False
+    return size == 0 or size % SHM_PAGE != 0
 
 
 def run_guarded(run: Callable[[], int], db: Path, crash_log: Path) -> int:
@@ -115,7 +131,9 @@ def crash_report(number: int, db: Path, crash_log: Path) -> str:
     name = signal.Signals(number).name
     if number in (signal.SIGTERM, signal.SIGHUP):
         return f"claude-textual was stopped ({name})."
-    cause = CAUSES.get(number, "").format(db=db)
+    memory_fault = number in (signal.SIGBUS, signal.SIGSEGV)
+    # a cut -shm faults either way (SIGSEGV when SQLite had remapped it): say so, not "a bug"
+    cause = (SHM_CUT if memory_fault and shm_cut(db) else CAUSES.get(number, "")).format(db=db)
     has_log = crash_log.exists() and crash_log.stat().st_size > 0
     return "\n".join(
         line
