@@ -562,9 +562,7 @@ def startup_and_open(args: argparse.Namespace, tmp: Path, command: str, parts: s
         label = f"{args.longest} msgs".encode()
         opened = []
         for _ in range(args.runs):
-            _, painted = pty_run(
-                app(big), env, SENTINEL.encode(), deadline=60, keys=(label, [b"\t", b"\t", b"\r"])
-            )
+            _, painted = pty_run(app(big), env, SENTINEL.encode(), deadline=60, opens=label)
             if painted is not None:
                 opened.append(painted)
         result["open"] = {
