@@ -117,6 +117,28 @@ async def test_new_conversation_and_switching(api, make_app, db_path):
         history.close()
 
 
+async def test_enter_opens_the_first_when_it_beats_the_lists_focus_event(api, make_app, db_path):
+    """Tab then Enter typed fast on a busy machine: Enter reaches the list before its Focus event has
+    highlighted the first conversation, and must still open it (it did nothing, and Delete acted on
+    nothing)."""
+    api.then(fixture_reply("docs_basic_text.sse"))
+    app = make_app()
+    async with run(app) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        conversations = screen.query_one(ConversationList)
+        await send_and_wait(pilot, "first question")
+        conv = screen.session.conversation_id
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: conversations.option_count == 1, what="the conversation listed")
+        conversations.focus()
+        await wait_for(pilot, lambda: conversations.highlighted == 0, what="the focus event handled")
+        conversations.highlighted = None  # the state between the focus moving and its event
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.session.conversation_id == conv, what="the first one opened")
+        assert transcript(app) == ["first question", TEXT_A]
+
+
 async def test_initial_prompt_then_resume_last(api, make_app, db_path):
     api.then(fixture_reply("docs_basic_text.sse"))
     app = make_app(initial_prompt="hi")

@@ -129,8 +129,8 @@ class ConversationList(OptionList):
             self.highlighted = highlighted
         else:
             self.highlight(current)
-            if self.highlighted is None and self.has_focus:  # another view: its first one, to act on
-                self.on_focus()
+            if self.has_focus:  # another view: its first one, to act on
+                self._highlight_first()
 
     def label_width(self) -> int:
         """Cells a label line may take: the list's width less its border, padding and scrollbar."""
@@ -153,10 +153,20 @@ class ConversationList(OptionList):
             self.highlighted = self.get_option_index(conversation_id)
 
     def on_focus(self) -> None:
+        self._highlight_first()
+
+    def _highlight_first(self) -> None:
+        """The first one, when nothing is highlighted: a key may reach the list before its Focus event
+        (Tab then Enter typed on a busy machine), and it acts on what the focus shows."""
         if self.highlighted is None and self.option_count:
             self.highlighted = 0
 
+    def action_select(self) -> None:
+        self._highlight_first()
+        super().action_select()
+
     def action_act(self, action: str) -> None:
+        self._highlight_first()
         option = self.highlighted_option
         self.post_message(self.Act(action, option.id if option else None))
 
