@@ -314,12 +314,14 @@ def stream_once(
     text_kb: float,
     timeout: float,
     settle: float = 0.5,
+    raw: Path | None = None,
 ) -> StreamRun:
-    """Run ``argv`` in a pty until ``token`` is painted after the last delta went out."""
+    """Run ``argv`` in a pty until ``token`` is painted after the last delta went out; with ``raw``,
+    the bytes written over the measured window are saved there."""
     pid, fd = spawn_in_pty(argv, env)
     feed.pid = pid
     started = time.monotonic()
-    reads: list[tuple[float, int]] = []
+    reads: list[tuple[float, bytes]] = []
     tail = b""
     painted: float | None = None
     cpu_painted = 0.0
@@ -333,7 +335,7 @@ def stream_once(
                 if not data:
                     break
                 now = time.monotonic()
-                reads.append((now, len(data)))
+                reads.append((now, data))
                 if painted is None and feed.last_sent is not None and token in tail + data:
                     painted, cpu_painted = now, proc_cpu(pid)
                 tail = (tail + data)[-4096:]
@@ -365,7 +367,10 @@ def stream_once(
             p99=round(late[min(len(late) - 1, int(len(late) * 0.99))], 1),
             max=round(late[-1], 1),
         )
-    written = sum(n for t, n in reads if first <= t <= painted)
+    window = b"".join(data for t, data in reads if first <= t <= painted)
+    if raw is not None:
+        raw.write_bytes(window)
+    written = len(window)
     return StreamRun(
         cores=round((cpu_painted - feed.cpu_at_first) / (painted - first), 3),
         lag_ms=lag,
@@ -453,8 +458,13 @@ def stream_scenario(
                 args.profile.mkdir(parents=True, exist_ok=True)
                 slug = re.sub(r"[^a-z0-9]+", "-", f"{who} {rate:g} {kb:g} {earlier}")
                 env["BENCH_PROFILE"] = str(args.profile.resolve() / f"{slug}.prof")
+            raw = None
+            if args.raw:
+                args.raw.mkdir(parents=True, exist_ok=True)
+                slug = re.sub(r"[^a-z0-9]+", "-", f"{who} {rate:g} {kb:g} {earlier} {len(runs[who])}")
+                raw = args.raw / f"{slug}.bin"
             timeout = 60 + len(chunks) / rate * 3
-            runs[who].append(stream_once(argv, env, feed, token.encode(), text_kb, timeout))
+            runs[who].append(stream_once(argv, env, feed, token.encode(), text_kb, timeout, raw=raw))
     return {who: median_run(done) for who, done in runs.items()}
 
 
@@ -699,6 +709,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument(
         "--profile", type=Path, help="stream/stress: save a cProfile of each run in this folder"
+    )
+    parser.add_argument(
+        "--raw", type=Path, help="stream/stress: save the bytes written over each run's window in this folder"
     )
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
