@@ -74,6 +74,7 @@ from startup import (  # noqa: E402
 )
 
 from claude_textual.core.loopback import LoopbackServer, Reply, sse  # noqa: E402
+from claude_textual.ui.terminal_writer import FULL_REDRAW  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent / "baseline_app.py"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -432,6 +433,8 @@ def stream_scenario(
                 conversation_db(db, earlier, args.earlier_kb)
                 config = run_dir / "config.toml"
                 config.write_text('max_retries = 0\nthinking = "off"\ntitle_model = ""\n')
+                if args.full_redraw:
+                    env[FULL_REDRAW] = "1"
                 argv = [
                     python,
                     "-c",
@@ -709,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument(
         "--profile", type=Path, help="stream/stress: save a cProfile of each run in this folder"
+    )
+    parser.add_argument(
+        "--full-redraw",
+        action="store_true",
+        help="stream/stress: the app writes every update whole, as Textual does (the figures before the writer)",
     )
     parser.add_argument(
         "--raw", type=Path, help="stream/stress: save the bytes written over each run's window in this folder"

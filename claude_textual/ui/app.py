@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
+from textual._compositor import CompositorUpdate, LayoutUpdate
 from textual.binding import Binding
 from textual.widgets import Input
 
@@ -18,6 +20,7 @@ from claude_textual.config import Settings
 from claude_textual.core.sanitize import inert
 from claude_textual.ui.commands import Commands
 from claude_textual.ui.screens.chat import ChatScreen
+from claude_textual.ui.terminal_writer import FULL_REDRAW, Diffed, TerminalWriter, background_erase
 from claude_textual.ui.widgets.composer import Composer
 from claude_textual.ui.widgets.prompt import PromptBox
 from claude_textual.ui.widgets.sidebar import Sidebar
@@ -62,8 +65,6 @@ class ClaudeApp(Commands):
         initial_attachments: tuple[Attachment, ...] = (),
         resume: str | None = None,
     ) -> None:
-        import os
-
         # NO_COLOR: Textual strips colour by a filter chosen now; with native ANSI colours it keeps the
         # terminal's defaults (a monochrome filter would grey out the 16-colour theme, black on black)
         super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
@@ -85,6 +86,20 @@ class ClaudeApp(Commands):
         self._demo_server: LoopbackServer | None = None
         self._tools: ToolManager | None = None
         self._sdk_requested = False
+        self._terminal = None if os.environ.get(FULL_REDRAW) else TerminalWriter(erase=background_erase())
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        """Write only what changed on screen (:mod:`~claude_textual.ui.terminal_writer`)."""
+        writer = self._terminal
+        if writer is not None and isinstance(renderable, CompositorUpdate) and not self.is_inline:
+            if (writer.width, writer.height) != tuple(self.size):
+                writer.reset()
+            if not writer.width and not isinstance(renderable, LayoutUpdate):  # it must see the whole screen
+                renderable = screen._compositor.render_update(
+                    full=True, screen_stack=self._background_screens
+                )
+            renderable = Diffed(writer, renderable)
+        super()._display(screen, renderable)
 
     def on_mount(self) -> None:
         # Start-up made many long-lived objects: keep the collector from rescanning them on every
@@ -94,6 +109,8 @@ class ClaudeApp(Commands):
         if self.demo:
             self.sub_title = "DEMO — offline backend, not Claude"
         self.use_theme()
+        if self._terminal is not None:
+            self.app_resume_signal.subscribe(self, lambda _app: self._terminal and self._terminal.reset())
         self.chat = ChatScreen(self.make_session())
         self.push_screen(self.chat)
 
