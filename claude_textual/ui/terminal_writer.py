@@ -73,7 +73,7 @@ class TerminalWriter:
         self.erase = erase  # the terminal erases cells in the current background (ECH, see background_erase)
         self.width = self.height = 0
         self._looks: dict[object, Look] = {}
-        self._moves: dict[tuple[Look, Look], str] = {}
+        self._restyles: dict[tuple[Look, Look], str] = {}
 
     def reset(self) -> None:
         """The terminal may show anything now (after a suspend): the next full update draws it all."""
@@ -291,11 +291,11 @@ class TerminalWriter:
 
     def _restyle(self, old: Look, new: Look) -> str:
         key = (old, new)
-        move = self._moves.get(key)
+        move = self._restyles.get(key)
         if move is None:
-            if len(self._moves) > 4096:
-                self._moves.clear()
-            move = self._moves[key] = _restyle(old, new)
+            if len(self._restyles) > 4096:
+                self._restyles.clear()
+            move = self._restyles[key] = _restyle(old, new)
         return move
 
 
