@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.color import ColorSystem
@@ -177,12 +178,7 @@ class TerminalWriter:
         if ansi is None:
             ansi = Strip.render_ansi(style, color_system)
         key = (ansi, style._link, style._link_id) if style._link else ansi
-        look = self._looks.get(key)
-        if look is None:
-            if len(self._looks) > 4096:
-                self._looks.clear()
-            look = self._looks[key] = _look_of(ansi, style)
-        return look
+        return _cached(self._looks, key, lambda: _look_of(ansi, style))
 
     # -- scrolling --------------------------------------------------------------------------------
 
@@ -290,13 +286,17 @@ class TerminalWriter:
         return state, x
 
     def _restyle(self, old: Look, new: Look) -> str:
-        key = (old, new)
-        move = self._restyles.get(key)
-        if move is None:
-            if len(self._restyles) > 4096:
-                self._restyles.clear()
-            move = self._restyles[key] = _restyle(old, new)
-        return move
+        return _cached(self._restyles, (old, new), lambda: _restyle(old, new))
+
+
+def _cached(cache: dict, key: object, make: Callable[[], Any]) -> Any:
+    """``cache[key]``, made when missing; the cache starts again past 4,096 entries."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) > 4096:
+            cache.clear()
+        value = cache[key] = make()
+    return value
 
 
 def _look_of(ansi: str, style: Style) -> Look:
