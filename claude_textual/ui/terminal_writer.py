@@ -40,9 +40,12 @@ UNKNOWN = "\x00"
 """A cell the terminal may show anything in: never equal to a drawn one."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Look:
-    """A cell's style as the terminal sees it: SGR attributes, colours, and a hyperlink."""
+    """A cell's style as the terminal sees it: SGR attributes, colours, and a hyperlink.
+
+    Looks are made once per style (``TerminalWriter._look``) and compared by identity, which is fast;
+    two equal ones made apart only cost a cell written again."""
 
     attrs: frozenset[str] = frozenset()
     fg: str | None = None
@@ -388,9 +391,7 @@ def _runs(
     runs: list[list[int]] = []
     for x in range(low, high):
         look, seen = want_look[x], shown_look[x]
-        if want_text[x] != shown_text[x] or (
-            look is not seen and look != seen and not _same_blank(want_text[x], look, seen)
-        ):
+        if want_text[x] != shown_text[x] or (look is not seen and not _same_blank(want_text[x], look, seen)):
             if runs and x - runs[-1][1] <= GAP:
                 runs[-1][1] = x + 1
             else:

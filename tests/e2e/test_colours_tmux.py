@@ -47,12 +47,12 @@ def test_the_selected_message_is_marked_with_16_colours(terminal: Terminal, app_
     terminal.wait_for(lambda s: "to see what was saved" in s and reply_done(s), "the demo's second reply")
     terminal.press("BTab")  # from the prompt to the transcript
     terminal.press("k")  # select the last reply
-    selected = ""
+    selected, screen = "", ""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not selected:
         screen = terminal.tmux("capture-pane", "-e", "-p", "-t", terminal.target)
         selected = next((line for line in screen.splitlines() if "to see what was saved" in line), "")
         selected = selected if "\x1b[7m" in selected else ""  # reverse video: seen without any colour
         time.sleep(0.1)
-    assert selected, "the selected reply is not marked"
+    assert selected, f"the selected reply is not marked; the screen:\n{screen!r}"
     quit_app(terminal)

@@ -5,12 +5,13 @@ long reply streamed below 20 earlier messages; and it was sent far fewer bytes."
 from __future__ import annotations
 
 import re
+import time
 from itertools import zip_longest
 from pathlib import Path
 
 from claude_textual.ui.terminal_writer import FULL_REDRAW
 from tests.conftest import ScriptedAPI
-from tests.e2e.test_tmux import Terminal, installed_command, quit_app, reply_done
+from tests.e2e.test_tmux import DEADLINE, Terminal, installed_command, quit_app, reply_done
 from tests.ui.test_terminal_writer import REPLY, seed
 from tests.ui.test_terminal_writer import Terminal as WriterTerminal
 from tests.ui.uihelpers import streamed
@@ -41,12 +42,25 @@ def run(tmp: Path, app_env: dict[str, str], api: ScriptedAPI, full_redraw: bool)
         terminal.tmux("send-keys", "-t", terminal.target, "-l", "go")
         terminal.press("C-s")
         terminal.wait_for(lambda s: "The end." in s and reply_done(s), "the reply")
-        terminal.wait_for(lambda s: "The end." in s and reply_done(s), "the reply, settled")
-        screen = terminal.tmux("capture-pane", "-e", "-p", "-t", terminal.target)
+        terminal.wait_for(lambda s: "The end." in s and reply_done(s) and "22 msgs" in s, "the reply, saved")
+        terminal.press("BTab")  # the focus off the prompt box: its cursor blinks, in its own time
+        screen = steady(terminal)
         quit_app(terminal)
     finally:
         terminal.kill()
     return re.sub(r"\d+(\.\d+)? ?(ms|s)\b", "T", screen), raw.stat().st_size
+
+
+def steady(terminal: Terminal) -> str:
+    """The screen once two captures a moment apart agree (nothing blinks once the prompt box has no focus)."""
+    before, deadline = "", time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        screen = terminal.tmux("capture-pane", "-e", "-p", "-t", terminal.target)
+        if screen == before:
+            return screen
+        before = screen
+        time.sleep(0.6)
+    raise AssertionError("the screen kept changing")
 
 
 def cells(captured: str) -> list[list[tuple]]:
