@@ -116,6 +116,7 @@ def test_usage_screen_snapshot(make_app, history, snap_compare):
 
     async def open_it(pilot) -> None:
         await ready(pilot)
+        await pilot.app.workers.wait_for_complete()  # the list, its prices and the draft: all settled
         screen = UsageScreen(pilot.app.screen.session.store, today=today)
         await pilot.app.push_screen(screen)
         await wait_for(pilot, lambda: screen.report is not None, what="the figures")
