@@ -445,11 +445,14 @@ class Turn:
             heartbeat.cancel()
             if len(attempts) > 1 or "attempts" in reply.extra:
                 reply.extra["attempts"] = attempts
-            # shielded: a second cancel cannot stop a thread, so the reply is saved whatever happens
-            await asyncio.shield(self._settle_checkpoint())
-            self.saving = asyncio.ensure_future(
-                asyncio.to_thread(self._close, reply, outcome, failure, saved)
-            )
+
+            async def final_save() -> NotSaved | None:
+                await self._settle_checkpoint()  # the final save comes after the checkpoint
+                return await asyncio.to_thread(self._close, reply, outcome, failure, saved)
+
+            # one task, started before anything is awaited and shielded: a second cancel (quitting
+            # while a checkpoint is written) stops only the waiting, never the final save
+            self.saving = asyncio.ensure_future(final_save())
             not_saved = await asyncio.shield(self.saving)
         for note in self._reported(outcome.message):
             yield Notice(note)

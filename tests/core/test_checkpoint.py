@@ -120,3 +120,46 @@ async def test_abandoned_turn_generator_keeps_text_received_so_far(api, history)
     reply = history.load_messages(conversation.id)[1]
     assert reply.status is Status.INTERRUPTED
     assert reply.text() == received == "".join(WORDS[:4])
+
+
+async def test_a_second_cancel_while_a_checkpoint_is_written_still_saves_the_reply(api, history, monkeypatch):
+    """Quitting cancels the turn, and the app's shutdown may cancel it again while the last checkpoint
+    is still being written: the final save must happen all the same (the reply never stays 'streaming')."""
+    import threading
+
+    conversation, turn = make_turn(api, history, text_reply(WORDS, pause=0.05))
+    entered, release = threading.Event(), threading.Event()
+    original = history.save_reply
+
+    def held(message, api_message, **kwargs):
+        if kwargs["status"] is Status.STREAMING and not release.is_set():
+            entered.set()
+            release.wait(30)
+        return original(message, api_message, **kwargs)
+
+    monkeypatch.setattr(history, "save_reply", held)
+    settling = asyncio.Event()
+    settle = turn._settle_checkpoint
+
+    async def settle_seen() -> None:
+        settling.set()
+        await settle()
+
+    monkeypatch.setattr(turn, "_settle_checkpoint", settle_seen)
+    task = asyncio.create_task(drain_quietly(turn))
+    assert await asyncio.to_thread(entered.wait, 30), "no checkpoint was written"
+    task.cancel()  # Ctrl+Q: the reply stops while its checkpoint is held in the thread
+    await asyncio.wait_for(settling.wait(), 30)
+    task.cancel()  # the second cancel, as the turn waits for that checkpoint
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    release.set()
+    assert turn.saving is not None, "the final save was never started"
+    await asyncio.wait_for(asyncio.shield(turn.saving), 30)
+    reply = history.load_messages(conversation.id)[1]
+    assert reply.status is Status.INTERRUPTED
+
+
+async def drain_quietly(turn: Turn) -> None:
+    async for _ in turn.run(user_text_message("tell me slowly")):
+        pass
