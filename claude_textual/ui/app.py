@@ -91,7 +91,11 @@ class ClaudeApp(Commands):
     def _display(self, screen: Any, renderable: Any) -> None:
         """Write only what changed on screen (:mod:`~claude_textual.ui.terminal_writer`)."""
         writer = self._terminal
-        if writer is not None and isinstance(renderable, CompositorUpdate) and not self.is_inline:
+        if (
+            writer is not None
+            and isinstance(renderable, CompositorUpdate)
+            and not (self.is_inline or self.is_headless)  # headless, nothing is written
+        ):
             if (writer.width, writer.height) != tuple(self.size):
                 writer.reset()
             if not writer.width and not isinstance(renderable, LayoutUpdate):  # it must see the whole screen
