@@ -2,7 +2,9 @@
 offered to Claude, each call answered with a ``tool_result`` within a timeout.
 
 A server's process and session live in one task of their own (anyio contexts must be entered and
-left by the same task); calls are sent on that session from the turn's task. ``mcp`` is imported,
+left by the same task); calls are sent on that session from the turn's task. That task is told to stop
+(an event), not cancelled: the SDK's shutdown, which stops the process and closes its transport, runs
+shielded from its own cancel scopes but not from a native ``task.cancel()``. ``mcp`` is imported,
 in a thread (it takes about a second), only when a configured server is first started. A server
 that cannot start, or stops, is not started again this session: its tools are no longer offered.
 """
@@ -109,8 +111,7 @@ class ToolServer:
             await asyncio.wait_for(asyncio.shield(self._ready), self.config.start_timeout)
         except TimeoutError:
             self._fail(f"did not start within {self.config.start_timeout:g} s")
-            assert self._task is not None
-            self._task.cancel()
+            self._stop.set()  # its task leaves the SDK's contexts, which stop the process
         if self.error is not None:
             raise ServerFailed(self.error)
 
@@ -127,8 +128,9 @@ class ToolServer:
                 stdio_client(params, errlog=self._errlog) as (read, write),
                 ClientSession(read, write) as session,
             ):
-                await session.initialize()
-                self.tools = await _list_tools(session)
+                if not await self._unless_stopped(self._open(session)):
+                    self._fail("could not start: it was closed while starting")
+                    return
                 self._session = session
                 ready.set_result(None)
                 await self._stop.wait()
@@ -139,6 +141,26 @@ class ToolServer:
             if not ready.done():
                 self._fail("could not start: it exited")
                 ready.set_result(None)
+
+    async def _open(self, session: Any) -> None:
+        await session.initialize()
+        self.tools = await _list_tools(session)
+
+    async def _unless_stopped(self, work: Awaitable[None]) -> bool:
+        """Await ``work`` (raising what it raises) unless the server is told to stop first (False)."""
+        task = asyncio.ensure_future(work)
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task})
+        if task.cancelled():
+            return False
+        task.result()
+        return True
 
     def _fail(self, why: str) -> None:
         if self.error is None:
@@ -176,15 +198,11 @@ class ToolServer:
 
     async def close(self) -> None:
         """Stop the process (stdin closed, then terminated, then killed) and wait for it, bounded."""
-        self._stop.set()
+        self._stop.set()  # starting or running, its task leaves the SDK's contexts
         task = self._task
         if task is not None and not task.done():
-            if (
-                self._session is None
-            ):  # still starting: stop waiting for it (the process is stopped all the same)
-                task.cancel()
             _, pending = await asyncio.wait({task}, timeout=CLOSE_SECONDS)
-            if pending:
+            if pending:  # the SDK's every wait is bounded: only a stuck shutdown gets here
                 task.cancel()
         if self._errlog is not None:
             self._errlog.close()

@@ -7,8 +7,11 @@ gone once the manager is closed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -309,3 +312,44 @@ async def test_server_tools_switched_on_are_offered_beside_the_mcp_tools(api, hi
     assert names[0] == "web_search" and set(names[1:]) == {"version", "echo", "add", "picture"}
     assert api.requests[0].body["tools"][0]["type"].startswith("web_search_")
     assert_all_exited(pid_dir, 1)
+
+
+@pytest.mark.parametrize("closed", ["on its start timeout", "while starting"])
+def test_a_server_stopped_before_it_started_leaves_no_transport_open(pid_dir, closed):
+    """Stopped by its start timeout, or by closing the manager while it starts: the server's task is
+    told to stop, not cancelled, so the SDK's shutdown runs whole: the process is gone and its transport
+    closed before the loop is, and nothing warns later (``Event loop is closed``)."""
+    code = f"import os, time; open({str(pid_dir / 'mute')!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    timeout = 1.0 if closed == "on its start timeout" else 30.0
+    tools = ToolManager(
+        Settings(mcp_servers=(McpServer("mute", sys.executable, ("-c", code), start_timeout=timeout),))
+    )
+
+    async def start_and_close() -> list[str]:
+        starting = asyncio.ensure_future(tools.prepare())
+        while not (pid_dir / "mute").exists():
+            await asyncio.sleep(0.05)
+        if closed == "while starting":
+            await tools.aclose()
+            return await starting
+        notices = await starting
+        await tools.aclose()
+        return notices
+
+    raised: list[Any] = []
+    hook, sys.unraisablehook = sys.unraisablehook, raised.append
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            [notice] = asyncio.run(start_and_close())
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert notice.startswith("The tool server 'mute'")
+    assert_all_exited(pid_dir, 1)
+    # its task ended on its own, not cancelled: a cancel could cut the SDK's shutdown short
+    assert not any(s._task.cancelled() for s in tools.servers.values() if s._task is not None)
+    assert not raised, [f"{r.exc_value!r} in {r.object!r}" for r in raised]
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [
+        str(w.message) for w in caught
+    ]
