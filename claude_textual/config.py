@@ -9,7 +9,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +316,27 @@ def _table_line(text: str, name: str, key: str | None = None) -> int | str:
     return start + found if found else start
 
 
+_MCP_KEYS = frozenset({"command", "args", "env", "timeout", "start_timeout", "allow"})
+
+
+def _mcp_problem(table: dict[str, Any]) -> tuple[str, str] | None:
+    """The first key of a server's table that is wrong, and what it must be; None when all are right."""
+    command, args, env = table.get("command"), table.get("args", []), table.get("env", {})
+    if not isinstance(command, str) or not command:
+        return "command", "is required and must be a string"
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return "args", "must be a list of strings"
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        return "env", "must be a table of strings"
+    for key in ("timeout", "start_timeout"):
+        value = table.get(key, 1.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+            return key, "must be a positive number of seconds"
+    if not isinstance(table.get("allow", False), bool):
+        return "allow", "must be true or false"
+    return None
+
+
 def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> tuple[McpServer, ...]:
     """Each valid ``[mcp_servers.NAME]`` table; a broken one is skipped with a warning naming its key."""
     if not isinstance(value, dict):
@@ -324,55 +344,35 @@ def _mcp_servers(value: object, text: str, source: str, warnings: list[str]) -> 
             f"{source}:{_line_of(text, 'mcp_servers') or '?'}: 'mcp_servers' should be a table; ignored"
         )
         return ()
-
-    def skip(name: str, key: str | None, why: str) -> None:
-        where = f"{source}:{_table_line(text, name, key)}"
-        warnings.append(
-            f"{where}: mcp_servers.{name}{f'.{key}' if key else ''} {why}; server {name!r} skipped"
-        )
-
     servers = []
     for name, table in value.items():
-        problem = partial(skip, name)
         if not isinstance(table, dict):
-            problem(None, "should be a table")
+            warnings.append(
+                f"{source}:{_table_line(text, name, None)}: mcp_servers.{name} should be a table; "
+                f"server {name!r} skipped"
+            )
             continue
-        unknown = sorted(set(table) - {"command", "args", "env", "timeout", "start_timeout", "allow"})
-        if unknown:
+        if unknown := sorted(set(table) - _MCP_KEYS):
             warnings.append(
                 f"{source}:{_table_line(text, name, unknown[0])}: mcp_servers.{name}: unknown key(s) "
                 f"{', '.join(map(repr, unknown))} ignored"
             )
-        command, args, env = table.get("command"), table.get("args", []), table.get("env", {})
-        timeouts = {k: table[k] for k in ("timeout", "start_timeout") if k in table}
-        if not isinstance(command, str) or not command:
-            problem("command", "is required and must be a string")
-        elif not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-            problem("args", "must be a list of strings")
-        elif not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-            problem("env", "must be a table of strings")
-        elif bad := next(
-            (
-                k
-                for k, v in timeouts.items()
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0
-            ),
-            None,
-        ):
-            problem(bad, "must be a positive number of seconds")
-        elif not isinstance(table.get("allow", False), bool):
-            problem("allow", "must be true or false")
-        else:
-            servers.append(
-                McpServer(
-                    name,
-                    command,
-                    tuple(args),
-                    tuple(env.items()),
-                    **{k: float(v) for k, v in timeouts.items()},
-                    allow=table.get("allow", False),
-                )
+        if problem := _mcp_problem(table):
+            key, why = problem
+            warnings.append(
+                f"{source}:{_table_line(text, name, key)}: mcp_servers.{name}.{key} {why}; server {name!r} skipped"
             )
+            continue
+        servers.append(
+            McpServer(
+                name,
+                table["command"],
+                tuple(table.get("args", [])),
+                tuple(table.get("env", {}).items()),
+                **{k: float(table[k]) for k in ("timeout", "start_timeout") if k in table},
+                allow=table.get("allow", False),
+            )
+        )
     return tuple(servers)
 
 

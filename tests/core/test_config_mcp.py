@@ -79,3 +79,25 @@ def test_wrong_shapes_are_warnings_not_crashes():
         "cfg.toml:2: 'max_tool_rounds' must be positive; using 20",
         "cfg.toml:3: 'mcp_servers' should be a table; ignored",
     )
+
+
+def test_a_server_timeout_that_is_not_a_finite_number_of_seconds_skips_it():
+    text = """[mcp_servers.never]
+command = "x"
+timeout = inf
+
+[mcp_servers.nothing]
+command = "x"
+start_timeout = nan
+
+[mcp_servers.fine]
+command = "x"
+start_timeout = 0.5
+"""
+    settings = parse_settings(text, "cfg.toml")
+    assert [(s.name, s.start_timeout) for s in settings.mcp_servers] == [("fine", 0.5)]
+    assert settings.warnings == (
+        "cfg.toml:3: mcp_servers.never.timeout must be a positive number of seconds; server 'never' skipped",
+        "cfg.toml:7: mcp_servers.nothing.start_timeout must be a positive number of seconds; "
+        "server 'nothing' skipped",
+    )
