@@ -6,10 +6,8 @@ a ``streaming`` row checkpointed while it arrives, then its final state and usag
 cancel never loses what arrived; a write the history refuses is reported (:class:`SaveFailed`,
 ``ReplyClosed.not_saved``), never raised.
 
-A request that fails before anything of the reply arrived (429, 529, 500, 502, 503, 504, or no
-connection) is retried up to ``settings.max_retries`` times. The wait is the API's ``retry-after``
-or 1 s, 2 s, 4 s…, never more than ``settings.retry_cap``, and the turn reports it second by second
-(:class:`Waiting`) so it can be shown and cancelled; a ``retry-after`` beyond the cap fails at once.
+A request that fails before anything of the reply arrived is retried as :mod:`~claude_textual.core.retries`
+says; the turn reports each wait second by second (:class:`Waiting`) so it can be shown and cancelled.
 All attempts share one reply row; each failed attempt is listed in its ``extra["attempts"]``.
 
 With a :class:`~claude_textual.core.tools.ToolManager`, its tools are offered and each tool call is
@@ -26,7 +24,8 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from claude_textual.config import Settings
@@ -37,7 +36,7 @@ from claude_textual.core.capabilities import Capabilities
 from claude_textual.core.catalogue import DEFAULT_CONTEXT_WINDOW
 from claude_textual.core.client import ApiFailure
 from claude_textual.core.context import edits_note, with_context_editing
-from claude_textual.core.model import Block, Message, Status, Usage, tool_uses, utcnow
+from claude_textual.core.model import Block, Message, Status, Usage, tool_uses
 from claude_textual.core.recorder import NotSaved, Recorder, RecordError
 from claude_textual.core.requests import (
     build_messages,
@@ -48,15 +47,13 @@ from claude_textual.core.requests import (
     tool_result,
     unavailable_results,
 )
+from claude_textual.core.retries import next_wait, retry_reason
 from claude_textual.core.stream import ReplyOutcome, ReplyStream, StreamEvent
 from claude_textual.core.tools import Approver, Decision, ToolManager
 
 DENIED = "The user denied running the tool {name!r}."
 UNKNOWN = "There is no tool named {name!r} here."
 LIMIT = "Not run: this prompt reached its limit of {rounds} rounds of tool calls (max_tool_rounds)."
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-"""Retried as the SDK retries them (408 timeout, 409 conflict, rate limits, overload, server errors)."""
-RETRY_KINDS = frozenset({"connection", "dropped"})
 HEARTBEAT_SECONDS = 5.0
 """How often a streaming reply's row is rewritten when nothing else writes it (see ``STALE_SECONDS``)."""
 
@@ -168,50 +165,15 @@ TurnEvent = (
 )
 
 
-def retryable(outcome: ReplyOutcome) -> bool:
-    """The request failed in a way worth retrying, before any of the reply arrived."""
-    failure = outcome.failure
-    if failure is None or outcome.message is not None or outcome.status is not Status.ERROR:
-        return False
-    if failure.should_retry is not None:  # the API's x-should-retry decides, as in the SDK
-        return failure.should_retry
-    return failure.status in RETRY_STATUSES or failure.kind in RETRY_KINDS
+@dataclass
+class _Attempts:
+    """How a reply's requests went: its outcome and failure so far, each failed attempt (as kept in
+    ``extra["attempts"]``), and whether a retry's countdown is running."""
 
-
-def retry_reason(failure: ApiFailure) -> str:
-    if failure.status == 429:
-        return "rate limited"
-    if failure.status == 529:
-        return "overloaded"
-    if failure.status is not None:
-        return f"server error {failure.status}"
-    return "connection lost" if failure.kind == "dropped" else "no connection"
-
-
-def duration(seconds: float) -> str:
-    """``3600`` -> ``1 h``, ``600`` -> ``10 min``, ``90`` -> ``90 s``."""
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f}".removesuffix(".0") + " h"
-    if seconds >= 120:
-        return f"{seconds / 60:.1f}".removesuffix(".0") + " min"
-    return f"{seconds:g} s"
-
-
-def attempt_record(failure: ApiFailure, waited: float | None) -> dict[str, Any]:
-    """One failed attempt as kept in the reply's ``extra["attempts"]``."""
-    record: dict[str, Any] = {
-        "at": utcnow().isoformat(),
-        "kind": failure.kind,
-        "status": failure.status,
-        "error": failure.message,
-    }
-    if failure.retry_after is not None:
-        record["retry_after"] = failure.retry_after
-    if failure.request_id:
-        record["request_id"] = failure.request_id
-    if waited is not None:
-        record["waited"] = waited
-    return record
+    outcome: ReplyOutcome = field(default_factory=ReplyOutcome)
+    failure: ApiFailure | None = None
+    tried: list[dict[str, Any]] = field(default_factory=list)
+    waiting: bool = False
 
 
 class Turn:
@@ -253,6 +215,7 @@ class Turn:
         self._dropped: list[str] = []  # the models whose reasoning the last request left out
         self._edits_before: Any = None  # what context editing cleared from the last request
         self._checkpointing: asyncio.Future[None] | None = None
+        self._saved: dict[int, Any] = {}  # what of the reply is stored (``Recorder.save_reply``)
         self.saving: asyncio.Future[Any] | None = None
         """The reply's final save, once under way (the app waits for it before it closes the history)."""
 
@@ -273,35 +236,51 @@ class Turn:
                 async for event in events:
                     yield event
             reply = self.reply
-            if reply is None or reply.status is not Status.COMPLETE or reply.stop_reason != "tool_use":
+            if not self._wants_tools(reply):
                 return
-            if self.not_saved is not None:  # the history cannot take the tool results either
-                return
+            assert reply is not None
             results: list[Block] = []
-            if round_ == rounds - 1:
-                results = [
-                    tool_result(use, LIMIT.format(rounds=rounds), is_error=True) for use in tool_uses(reply)
-                ]
-                yield ToolNotice(
-                    f"Claude still asked for tools after {rounds} rounds; they were not run "
-                    "(max_tool_rounds)."
-                )
-            elif self.tools is None:
-                results = unavailable_results(reply)
-            else:
-                try:
-                    async with aclosing(self._answer(reply, results)) as answers:
-                        async for event in answers:
-                            yield event
-                except BaseException:  # stopped: what ran is kept, the rest goes back as interrupted
-                    if results:
-                        await asyncio.shield(self._add(Message(role="user", content=results)))
-                    raise
+            async with aclosing(self._results(reply, results, last=round_ == rounds - 1)) as events:
+                async for event in events:
+                    yield event
             try:
                 yield MessageSaved(await self._add(Message(role="user", content=results)))
             except RecordError as exc:
                 yield SaveFailed(NotSaved(f"The tool results could not be saved, so the turn stopped: {exc}"))
                 return
+
+    def _wants_tools(self, reply: Message | None) -> bool:
+        """The reply completed asking for tools, and the history can take their results."""
+        return (
+            reply is not None
+            and reply.status is Status.COMPLETE
+            and reply.stop_reason == "tool_use"
+            and self.not_saved is None
+        )
+
+    async def _results(self, reply: Message, results: list[Block], *, last: bool) -> AsyncIterator[TurnEvent]:
+        """Answer ``reply``'s tool calls into ``results``: in the ``last`` round allowed none is run;
+        without a tool manager none can be. Stopped, what ran is kept and the rest goes back as
+        interrupted."""
+        if last:
+            rounds = self.settings.max_tool_rounds
+            results += [
+                tool_result(use, LIMIT.format(rounds=rounds), is_error=True) for use in tool_uses(reply)
+            ]
+            yield ToolNotice(
+                f"Claude still asked for tools after {rounds} rounds; they were not run (max_tool_rounds)."
+            )
+        elif self.tools is None:
+            results += unavailable_results(reply)
+        else:
+            try:
+                async with aclosing(self._answer(reply, results)) as answers:
+                    async for event in answers:
+                        yield event
+            except BaseException:
+                if results:
+                    await asyncio.shield(self._add(Message(role="user", content=results)))
+                raise
 
     async def _answer(self, reply: Message, results: list[Block]) -> AsyncIterator[TurnEvent]:
         """Approve and run each tool call of ``reply`` in turn, appending its result to ``results``."""
@@ -377,86 +356,108 @@ class Turn:
         params, reply, foreign, stale = opened
         self.reply = reply
         yield ReplyOpened(reply)
+        for note in self._opening_notes(foreign, stale):
+            yield Notice(note)
+        self._saved = {}
+        attempts = _Attempts()
+        heartbeat = asyncio.ensure_future(self._heartbeat(reply))
+        try:
+            async with aclosing(self._requests(reply, params, attempts)) as events:
+                async for event in events:
+                    yield event
+        finally:
+            heartbeat.cancel()
+            not_saved = await self._final_save(reply, attempts)
+        for note in self._reported(attempts.outcome.message):
+            yield Notice(note)
+        yield ReplyClosed(reply, attempts.failure, not_saved)
+
+    def _opening_notes(self, foreign: list[str], stale: bool) -> list[str]:
+        """What the request leaves out of the history, said once: reasoning bound to another system
+        prompt or other tools, and another model's reasoning."""
+        notes = []
         if stale:
-            yield Notice(
+            notes.append(
                 "The system prompt or the tools changed since earlier replies, so their reasoning (thinking "
                 "blocks, bound to what came before them) is left out of this request: the API would refuse it."
             )
         if foreign and foreign != self._dropped:
             self._dropped = foreign
-            yield Notice(
+            notes.append(
                 f"The reasoning of {', '.join(foreign)} earlier in this conversation is not sent to "
                 f"{self.settings.model}: a model takes only its own thinking blocks."
             )
-        saved: dict[int, Any] = {}
+        return notes
 
-        def checkpoint(partial: dict[str, Any]) -> None:
-            """Save the partial reply in a thread; while one save runs, later ones are skipped (each
-            holds the whole reply so far, so the next one catches up)."""
-            if self._checkpointing is None or self._checkpointing.done():
-                self._checkpointing = asyncio.ensure_future(asyncio.to_thread(write, partial))
+    def _checkpoint(self, reply: Message, snapshot: dict[str, Any]) -> None:
+        """Save the partial reply in a thread; while one save runs, later ones are skipped (each
+        holds the whole reply so far, so the next one catches up)."""
+        if self._checkpointing is None or self._checkpointing.done():
+            self._checkpointing = asyncio.ensure_future(asyncio.to_thread(self._write, reply, snapshot))
 
-        def write(partial: dict[str, Any] | None) -> None:
-            nonlocal saved
-            saved = self.recorder.save_reply(reply, partial, status=Status.STREAMING, saved=saved)
+    def _write(self, reply: Message, snapshot: dict[str, Any] | None) -> None:
+        self._saved = self.recorder.save_reply(reply, snapshot, status=Status.STREAMING, saved=self._saved)
 
+    async def _requests(
+        self, reply: Message, params: dict[str, Any], attempts: _Attempts
+    ) -> AsyncIterator[TurnEvent]:
+        """Stream the reply, retrying a request that failed before it began (after a countdown);
+        ``attempts`` holds how it went, whatever stops it."""
         settings = self.settings
-        attempts: list[dict[str, Any]] = []  # every failed attempt, kept when there was more than one
-        failure: ApiFailure | None = None
-        outcome = ReplyOutcome()
-        heartbeat = asyncio.ensure_future(self._heartbeat(reply))
-        try:
-            if self.client is None and self.connect is not None:
-                try:
-                    self.client = await self.connect()
-                except Exception as exc:  # e.g. a broken SDK install: the reply row is still closed
-                    outcome = ReplyOutcome(status=Status.ERROR)
-                    failure = ApiFailure(
-                        "client", f"Could not start the API client: {type(exc).__name__}: {exc}"
-                    )
-            for attempt in range(settings.max_retries + 1 if failure is None else 0):
-                stream = ReplyStream(self.client, params, checkpoint, self.checkpoint_interval)
-                try:
-                    async with aclosing(stream.events()) as events:
-                        async for event in events:
-                            yield ReplyEvent(reply, event)
-                finally:
-                    outcome, failure = stream.outcome, stream.outcome.failure
-                if failure is None:
-                    break
-                wait, failure = self._next_wait(outcome, attempt, attempts)
-                if wait is None:
-                    break
-                reply.extra["attempts"] = list(attempts)
-                await self._settle_checkpoint()
-                with contextlib.suppress(RecordError):  # the next checkpoint or the final save writes it
-                    await asyncio.to_thread(write, None)
-                try:
-                    async with aclosing(
-                        self._countdown(reply, wait, attempt + 1, retry_reason(failure))
-                    ) as waits:
-                        async for waiting in waits:
-                            yield waiting
-                except (asyncio.CancelledError, GeneratorExit):
-                    outcome = ReplyOutcome(status=Status.INTERRUPTED)
-                    failure = ApiFailure("cancelled", "Stopped by you while waiting to retry.")
-                    raise
-        finally:
-            heartbeat.cancel()
-            if len(attempts) > 1 or "attempts" in reply.extra:
-                reply.extra["attempts"] = attempts
+        if self.client is None and self.connect is not None:
+            try:
+                self.client = await self.connect()
+            except Exception as exc:  # e.g. a broken SDK install: the reply row is still closed
+                attempts.outcome = ReplyOutcome(status=Status.ERROR)
+                attempts.failure = ApiFailure(
+                    "client", f"Could not start the API client: {type(exc).__name__}: {exc}"
+                )
+                return
+        for attempt in range(settings.max_retries + 1):
+            stream = ReplyStream(
+                self.client, params, partial(self._checkpoint, reply), self.checkpoint_interval
+            )
+            try:
+                async with aclosing(stream.events()) as events:
+                    async for event in events:
+                        yield ReplyEvent(reply, event)
+            finally:
+                attempts.outcome, attempts.failure = stream.outcome, stream.outcome.failure
+            if attempts.failure is None:
+                return
+            wait, attempts.failure = next_wait(settings, stream.outcome, attempt, attempts.tried, self.jitter)
+            if wait is None:
+                return
+            reply.extra["attempts"] = list(attempts.tried)
+            await self._settle_checkpoint()
+            with contextlib.suppress(RecordError):  # the next checkpoint or the final save writes it
+                await asyncio.to_thread(self._write, reply, None)
+            attempts.waiting = True
+            async with aclosing(
+                self._countdown(reply, wait, attempt + 1, retry_reason(attempts.failure))
+            ) as waits:
+                async for waiting in waits:
+                    yield waiting
+            attempts.waiting = False
 
-            async def final_save() -> NotSaved | None:
-                await self._settle_checkpoint()  # the final save comes after the checkpoint
-                return await asyncio.to_thread(self._close, reply, outcome, failure, saved)
+    async def _final_save(self, reply: Message, attempts: _Attempts) -> NotSaved | None:
+        """Save the reply as it ended, once the checkpoint in flight is written: one task, started
+        before anything is awaited and shielded, so a second cancel (quitting while a checkpoint is
+        written) stops only the waiting, never the save."""
+        if attempts.waiting:  # stopped during a retry's countdown
+            attempts.outcome = ReplyOutcome(status=Status.INTERRUPTED)
+            attempts.failure = ApiFailure("cancelled", "Stopped by you while waiting to retry.")
+        if len(attempts.tried) > 1 or "attempts" in reply.extra:
+            reply.extra["attempts"] = attempts.tried
 
-            # one task, started before anything is awaited and shielded: a second cancel (quitting
-            # while a checkpoint is written) stops only the waiting, never the final save
-            self.saving = asyncio.ensure_future(final_save())
-            not_saved = await asyncio.shield(self.saving)
-        for note in self._reported(outcome.message):
-            yield Notice(note)
-        yield ReplyClosed(reply, failure, not_saved)
+        async def save() -> NotSaved | None:
+            await self._settle_checkpoint()
+            return await asyncio.to_thread(
+                self._close, reply, attempts.outcome, attempts.failure, self._saved
+            )
+
+        self.saving = asyncio.ensure_future(save())
+        return await asyncio.shield(self.saving)
 
     def _reported(self, message: dict[str, Any] | None) -> list[str]:
         """What the API says it did to the request's input: thinking it dropped, and what context
@@ -469,50 +470,6 @@ class Turn:
             notes.append(edits_note(edits))
         self._edits_before = edits
         return [n for n in notes if n]
-
-    def _next_wait(
-        self, outcome: ReplyOutcome, attempt: int, attempts: list[dict[str, Any]]
-    ) -> tuple[float | None, ApiFailure]:
-        """How long to wait before retrying a failed attempt (None: do not retry), and the failure as
-        it is to be reported; the attempt is added to ``attempts``."""
-        settings, failure = self.settings, outcome.failure
-        assert failure is not None
-        if not retryable(outcome):
-            attempts.append(attempt_record(failure, None))
-            return None, failure
-        # the API's wait, else 1 s, 2 s, 4 s… less up to a quarter (jitter: windows that all failed at
-        # once do not all retry at once)
-        wait = (
-            failure.retry_after
-            if failure.retry_after is not None
-            else 2.0**attempt * (1 - 0.25 * self.jitter())
-        )
-        if failure.retry_after is not None and failure.retry_after > settings.retry_cap:
-            attempts.append(attempt_record(failure, None))
-            return None, ApiFailure(
-                failure.kind,
-                (
-                    f"{failure.message}. The API asked to wait {duration(wait)} ({wait:g} s), longer than "
-                    f"retry_cap ({settings.retry_cap:g} s), so it was not retried."
-                ),
-                failure.status,
-                failure.retry_after,
-                failure.request_id,
-            )
-        if attempt == settings.max_retries:
-            attempts.append(attempt_record(failure, None))
-            if attempt:
-                failure = ApiFailure(
-                    failure.kind,
-                    f"{failure.message} (failed {attempt + 1} times)",
-                    failure.status,
-                    failure.retry_after,
-                    failure.request_id,
-                )
-            return None, failure
-        wait = min(wait, settings.retry_cap)
-        attempts.append(attempt_record(failure, wait))
-        return wait, failure
 
     async def _settle_checkpoint(self) -> None:
         """Wait for a checkpoint still being written; one that failed is only a missed checkpoint."""

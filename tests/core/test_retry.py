@@ -11,7 +11,8 @@ from claude_textual.config import Settings
 from claude_textual.core.client import make_client
 from claude_textual.core.loopback import DROP, Reply
 from claude_textual.core.model import Status, user_text_message
-from claude_textual.core.turn import ReplyClosed, ReplyOpened, Turn, Waiting, drain, duration
+from claude_textual.core.retries import duration
+from claude_textual.core.turn import ReplyClosed, ReplyOpened, Turn, Waiting, drain
 from claude_textual.store.history import History
 from tests.core._streams import message_start, stream_reply, text_block, text_reply
 
