@@ -34,6 +34,17 @@ NAME = 18
 COLUMNS = ("calls", "input", "read", "output", "cost")
 
 
+def fill(table: DataTable, first: str, rows: dict[str, tuple[Text, ...]]) -> None:
+    """Put ``rows`` (by key) in ``table``, each column as wide as its widest cell, fixed before the rows
+    go in: a DataTable measures its columns when idle, and a header drawn before then kept its labels'
+    widths over the wider rows."""
+    table.clear(columns=True)
+    for n, label in enumerate((first, *COLUMNS)):
+        table.add_column(label, width=max([len(label), *(cells[n].cell_len for cells in rows.values())]))
+    for key, cells in rows.items():
+        table.add_row(*cells, key=key)
+
+
 def tokens(t: Totals) -> int:
     return t.input_tokens + t.cache_creation_input_tokens + t.cache_read_input_tokens + t.output_tokens
 
@@ -111,8 +122,6 @@ class UsageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#by-day", DataTable).add_columns("day", *COLUMNS)
-        self.query_one("#by-model", DataTable).add_columns("model", *COLUMNS)
         self.action_period("7d")
 
     def action_period(self, period: str) -> None:
@@ -149,12 +158,13 @@ class UsageScreen(Screen[None]):
         top_tokens = max((tokens(d) for d in days), default=0)
         self.query_one("#tokens-caption", Static).update(f"{span} · highest {short(top_tokens)} a day")
         self.query_one("#model-bars", Static).update(model_bars(figures.by_model))
-        by_day = self.query_one("#by-day", DataTable)
-        by_day.clear()
-        for day in reversed(days):
-            by_day.add_row(Text(day.key), *row(day), key=day.key)
-        by_model = self.query_one("#by-model", DataTable)
-        by_model.clear()
-        for model in figures.by_model:
-            name = inert(model.key or "(no model)")
-            by_model.add_row(Text(name[:NAME], overflow="ellipsis"), *row(model), key=model.key)
+        fill(
+            self.query_one("#by-day", DataTable),
+            "day",
+            {d.key: (Text(d.key), *row(d)) for d in reversed(days)},
+        )
+        by_model = {
+            m.key: (Text(inert(m.key or "(no model)")[:NAME], overflow="ellipsis"), *row(m))
+            for m in figures.by_model
+        }
+        fill(self.query_one("#by-model", DataTable), "model", by_model)
