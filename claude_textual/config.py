@@ -329,8 +329,10 @@ def _mcp_problem(table: dict[str, Any]) -> tuple[str, str] | None:
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         return "env", "must be a table of strings"
     for key in ("timeout", "start_timeout"):
-        value = table.get(key, 1.0)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        value = table.get(key)
+        if key in table and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf
+        ):
             return key, "must be a positive number of seconds"
     if not isinstance(table.get("allow", False), bool):
         return "allow", "must be true or false"

@@ -13,7 +13,7 @@ from claude_textual.cli import main
 from claude_textual.core.describe import money
 from claude_textual.core.model import Message, Usage, user_text_message
 from claude_textual.ui.screens.usage import UsageScreen
-from tests.ui.uihelpers import SIZE, ready, run, run_from_palette, settled, wait_for
+from tests.ui.uihelpers import SIZE, ready, run, run_from_palette, wait_for
 
 RAW = {
     "input_tokens": 300,
@@ -120,7 +120,7 @@ def test_usage_screen_snapshot(make_app, history, snap_compare):
         screen = UsageScreen(pilot.app.screen.session.store, today=today)
         await pilot.app.push_screen(screen)
         await wait_for(pilot, lambda: screen.report is not None, what="the figures")
-        await settled(pilot)  # the tables measure their columns when idle
+        await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_it)
 

@@ -31,18 +31,6 @@ async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 30
         await pilot.pause(0.05)
 
 
-async def settled(pilot: Any, timeout: float = 30) -> None:
-    """Wait until the screen draws the same twice, a pause apart: what widgets work out when idle (a
-    ``DataTable`` measures its columns then) has caught up, however busy the machine."""
-    shots: list[str] = []
-
-    def steady() -> bool:
-        shots.append(pilot.app.export_screenshot())
-        return len(shots) > 1 and shots[-1] == shots[-2]
-
-    await wait_for(pilot, steady, timeout, what="a steady screen")
-
-
 class NotificationLog:
     """A ``message_hook`` for ``run_test`` that keeps every notification posted (they never expire here)."""
 
